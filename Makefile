@@ -1,0 +1,29 @@
+# Tern: the two README commands (`make run`, `make test`) do all set-up themselves.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: setup configure build run test bench clean
+
+setup:
+	@scripts/setup
+
+$(BUILD)/build.ninja: CMakeLists.txt
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+
+configure: setup $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/tern run --invoke fib examples/fib/fib.wat 30
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	bench/run-engine.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

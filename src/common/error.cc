@@ -1,0 +1,56 @@
+// Names and stage prefixes for ErrorCode, used when errors are printed or logged.
+#include "common/error.h"
+
+namespace tern {
+
+std::string_view stageOf(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kIo:
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kResourceExhausted:
+      return "tern";
+    case ErrorCode::kMalformed:
+    case ErrorCode::kInvalid:
+    case ErrorCode::kUnsupported:
+    case ErrorCode::kCodegen:
+    case ErrorCode::kCache:
+      return "compile";
+    case ErrorCode::kUnlinkable:
+    case ErrorCode::kUninstantiable:
+    case ErrorCode::kTrap:
+    case ErrorCode::kExit:
+      return "instance";
+  }
+  return "tern";
+}
+
+std::string_view nameOf(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kIo: return "i/o error";
+    case ErrorCode::kInvalidArgument: return "invalid argument";
+    case ErrorCode::kResourceExhausted: return "resource exhausted";
+    case ErrorCode::kMalformed: return "malformed module";
+    case ErrorCode::kInvalid: return "invalid module";
+    case ErrorCode::kUnsupported: return "unsupported feature";
+    case ErrorCode::kCodegen: return "code generation failed";
+    case ErrorCode::kCache: return "artifact cache";
+    case ErrorCode::kUnlinkable: return "unlinkable";
+    case ErrorCode::kUninstantiable: return "uninstantiable";
+    case ErrorCode::kTrap: return "trap";
+    case ErrorCode::kExit: return "exit";
+  }
+  return "error";
+}
+
+std::string Error::toString() const {
+  std::string out(stageOf(code));
+  out += ": ";
+  out += nameOf(code);
+  if (!message.empty()) {
+    out += ": ";
+    out += message;
+  }
+  return out;
+}
+
+}  // namespace tern

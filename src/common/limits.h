@@ -1,0 +1,29 @@
+// Named limits on every count read from untrusted input or granted to a guest.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tern::limits {
+
+// Wasm module shape (checked after decoding, before code generation).
+inline constexpr size_t kMaxModuleBytes = 256u << 20;
+inline constexpr uint32_t kMaxFunctions = 1'000'000;
+inline constexpr uint32_t kMaxParams = 1'000;
+inline constexpr uint32_t kMaxResults = 1'000;
+inline constexpr uint32_t kMaxLocals = 50'000;
+inline constexpr uint32_t kMaxTableElements = 10'000'000;
+inline constexpr uint32_t kMaxSegments = 100'000;
+
+// Linear memory: 32-bit index space, 64 KiB pages.
+inline constexpr uint64_t kWasmPageBytes = 64 * 1024;
+inline constexpr uint32_t kMaxWasmPages = 65536;
+// Reservation per memory: 4 GiB of index space + 4 GiB for a 32-bit static offset, plus a page of
+// slack, so any address `base + u32 index + u32 offset + access size` lands in the reservation.
+inline constexpr uint64_t kMemoryReservationBytes = (8ull << 30) + kWasmPageBytes;
+
+// Native stack kept free below a guest for its largest frame (locals are capped by kMaxLocals),
+// host calls and the signal handler.
+inline constexpr size_t kStackReserveBytes = 1024 * 1024;
+
+}  // namespace tern::limits

@@ -1,0 +1,134 @@
+// Engine: compile pipeline (front end, code generation, artifact cache, loading), the canonical
+// signature registry and the epoch ticker that drives deadlines.
+#include "instance/engine.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "compile/artifact_cache.h"
+#include "compile/codegen.h"
+#include "compile/frontend.h"
+#include "compile/loaded_code.h"
+#include "instance/memory_pool.h"
+
+namespace tern::instance {
+
+struct Engine::Impl {
+  std::atomic<uint64_t> epoch{0};
+  std::thread ticker;
+  std::mutex ticker_mutex;
+  std::condition_variable ticker_cv;
+  bool stopping = false;
+
+  std::mutex types_mutex;
+  std::map<std::pair<std::vector<ValType>, std::vector<ValType>>, uint32_t> type_ids;
+
+  MemorySlotPool pool;
+  std::unique_ptr<compile::ArtifactCache> cache;
+
+  void tick() {
+    std::unique_lock lock(ticker_mutex);
+    while (!stopping) {
+      ticker_cv.wait_for(lock, std::chrono::milliseconds(1));
+      epoch.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+};
+
+Engine::Engine(EngineOptions options) : options_(std::move(options)), impl_(std::make_unique<Impl>()) {}
+
+Engine::~Engine() {
+  {
+    std::lock_guard lock(impl_->ticker_mutex);
+    impl_->stopping = true;
+  }
+  impl_->ticker_cv.notify_all();
+  if (impl_->ticker.joinable()) impl_->ticker.join();
+}
+
+Result<std::unique_ptr<Engine>> Engine::create(const EngineOptions& options) {
+  auto engine = std::unique_ptr<Engine>(new Engine(options));
+  if (!options.cache_dir.empty()) {
+    engine->impl_->cache = std::make_unique<compile::ArtifactCache>(options.cache_dir);
+  }
+  Impl* impl = engine->impl_.get();
+  impl->ticker = std::thread([impl] { impl->tick(); });
+  return engine;
+}
+
+const uint64_t* Engine::epochCounter() const {
+  static_assert(sizeof(std::atomic<uint64_t>) == sizeof(uint64_t));
+  return reinterpret_cast<const uint64_t*>(&impl_->epoch);
+}
+
+uint64_t Engine::currentEpoch() const { return impl_->epoch.load(std::memory_order_relaxed); }
+
+MemorySlotPool& Engine::memoryPool() { return impl_->pool; }
+
+uint32_t Engine::typeId(const FuncType& type) {
+  std::lock_guard lock(impl_->types_mutex);
+  auto key = std::make_pair(type.params, type.results);
+  auto it = impl_->type_ids.find(key);
+  if (it != impl_->type_ids.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(impl_->type_ids.size()) + 1;  // 0 is never a valid id
+  impl_->type_ids.emplace(std::move(key), id);
+  return id;
+}
+
+Module::~Module() = default;
+
+Result<std::shared_ptr<const Module>> Engine::compile(std::span<const uint8_t> wasm, OptLevel level) {
+  auto start = std::chrono::steady_clock::now();
+  bool optimize = level == OptLevel::kOptimized;
+  auto module = std::shared_ptr<Module>(new Module());
+  module->engine_ = this;
+
+  std::string key;
+  std::optional<compile::Artifact> artifact;
+  if (impl_->cache) {
+    key = compile::ArtifactCache::key(wasm, optimize);
+    module->stats_.cache_path = impl_->cache->pathFor(key);
+    artifact = impl_->cache->load(key);
+  }
+  std::unique_ptr<compile::LoadedCode> code;
+  if (artifact) {
+    auto loaded = compile::LoadedCode::load(artifact->code, artifact->info);
+    if (loaded) {
+      code = std::move(*loaded);
+      module->info_ = std::move(artifact->info);
+      module->stats_.cache_hit = true;
+      module->stats_.code_bytes = artifact->code.totalBytes();
+    }
+  }
+  if (!code) {
+    auto decoded = compile::decodeModule(wasm);
+    if (!decoded) return fail(decoded.error());
+    compile::CodegenOptions copts{optimize, options_.compile_threads};
+    auto objects = compile::generateCode(*decoded, copts);
+    if (!objects) return fail(objects.error());
+    auto loaded = compile::LoadedCode::load(*objects, decoded->info);
+    if (!loaded) return fail(loaded.error());
+    code = std::move(*loaded);
+    module->stats_.code_bytes = objects->totalBytes();
+    if (impl_->cache) {
+      (void)impl_->cache->store(key, decoded->info, *objects);  // a failed write only costs time
+    }
+    module->info_ = std::move(decoded->info);
+  }
+  module->code_ = std::move(code);
+  for (const auto& t : module->info_.types) module->type_ids_.push_back(typeId(t));
+  auto image = MemoryImage::create(module->info_);
+  if (!image) return fail(image.error());
+  module->image_ = std::move(*image);
+  module->stats_.seconds =
+      module->stats_.cache_hit
+          ? 0
+          : std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return std::shared_ptr<const Module>(std::move(module));
+}
+
+}  // namespace tern::instance
