@@ -14,7 +14,6 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
-#include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 #include <llvm/Transforms/Utils/Mem2Reg.h>
 #include <wabt/cast.h>
@@ -153,7 +152,6 @@ void runPasses(llvm::Module& module, llvm::TargetMachine& tm, bool optimize) {
   }
   llvm::FunctionPassManager fpm;
   fpm.addPass(llvm::PromotePass());
-  fpm.addPass(llvm::EarlyCSEPass());
   fpm.addPass(llvm::SimplifyCFGPass());
   llvm::ModulePassManager mpm;
   mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));

@@ -69,7 +69,7 @@ Limits lowerLimits(const wabt::Limits& l) {
 }
 
 Result<ConstExpr> lowerConstExpr(const wabt::ExprList& list, ValType expected) {
-  if (list.size() != 1) return fail(ErrorCode::kUnsupported, "extended constant expression");
+  if (list.size() != 1) return fail(ErrorCode::kInvalid, "constant expression required");
   const wabt::Expr& e = list.front();
   ConstExpr out;
   out.type = expected;
@@ -224,7 +224,7 @@ Result<DecodedModule> decodeModule(std::span<const uint8_t> wasm) {
   wabt::Features features;  // wabt 1.0.32 defaults are exactly Wasm 2.0 (+ SIMD)
   wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/true,
                                   /*stop_on_first_error=*/true,
-                                  /*fail_on_custom_section_error=*/false);
+                                  /*fail_on_custom_section_error=*/true);
   DecodedModule out;
   out.ir = std::make_unique<wabt::Module>();
   wabt::Errors errors;

@@ -65,6 +65,7 @@ bool FunctionTranslator::translateExpr(const wabt::Expr& e) {
     case ET::Drop: {
       Value* v = pop();
       // Keep a dropped load: its bounds trap is observable (spec 4.4.7).
+      while (auto* cast = llvm::dyn_cast<llvm::CastInst>(v)) v = cast->getOperand(0);
       if (auto* load = llvm::dyn_cast<llvm::LoadInst>(v)) load->setVolatile(true);
       return true;
     }
@@ -292,10 +293,25 @@ Value* FunctionTranslator::divRem(uint32_t opcode, Value* a, Value* b) {
   }
 }
 
+namespace {
+// x-0, x*1, x/1, x/-1, -0-x ... must still quiet a signalling NaN (spec 4.3.3), but LLVM folds
+// them to x or -x. Hiding such constants behind an arithmetic fence keeps the operation.
+bool foldsToIdentity(Value* v) {
+  auto* c = llvm::dyn_cast<llvm::ConstantFP>(v);
+  if (!c) return false;
+  const llvm::APFloat& f = c->getValueAPF();
+  return f.isZero() || f.isExactlyValue(1.0) || f.isExactlyValue(-1.0);
+}
+}  // namespace
+
 bool FunctionTranslator::translateBinary(uint32_t opcode) {
   Value* b = pop();
   Value* a = pop();
   llvm::Type* t = a->getType();
+  if (t->isFloatingPointTy()) {
+    if (foldsToIdentity(a)) a = callIntrinsic(Intr::arithmetic_fence, {t}, {a});
+    if (foldsToIdentity(b)) b = callIntrinsic(Intr::arithmetic_fence, {t}, {b});
+  }
   auto mask = [&](Value* s) {
     return b_.CreateAnd(s, llvm::ConstantInt::get(t, t == env_.i64 ? 63 : 31));
   };
@@ -324,11 +340,14 @@ bool FunctionTranslator::translateBinary(uint32_t opcode) {
     case Op::F32Mul: case Op::F64Mul: push(b_.CreateFMul(a, b)); return true;
     case Op::F32Div: case Op::F64Div: push(b_.CreateFDiv(a, b)); return true;
     case Op::F32Min: case Op::F64Min:
-      push(callIntrinsic(Intr::minimum, {t}, {a, b}));
+    case Op::F32Max: case Op::F64Max: {
+      bool is_min = opcode == Op::F32Min || opcode == Op::F64Min;
+      Value* r = callIntrinsic(is_min ? Intr::minimum : Intr::maximum, {t}, {a, b});
+      // A NaN result must be an arithmetic (quiet) NaN; the x86 expansion passes a signalling
+      // operand through unchanged, so recompute NaN results with an add, which quiets.
+      push(b_.CreateSelect(b_.CreateFCmpUNO(r, r), b_.CreateFAdd(a, b), r));
       return true;
-    case Op::F32Max: case Op::F64Max:
-      push(callIntrinsic(Intr::maximum, {t}, {a, b}));
-      return true;
+    }
     case Op::F32Copysign: case Op::F64Copysign:
       push(callIntrinsic(Intr::copysign, {t}, {a, b}));
       return true;
@@ -424,7 +443,11 @@ bool FunctionTranslator::translateConvert(uint32_t opcode) {
     case Op::F32ConvertI32U: case Op::F32ConvertI64U: push(b_.CreateUIToFP(v, env_.f32)); return true;
     case Op::F64ConvertI32S: case Op::F64ConvertI64S: push(b_.CreateSIToFP(v, env_.f64)); return true;
     case Op::F64ConvertI32U: case Op::F64ConvertI64U: push(b_.CreateUIToFP(v, env_.f64)); return true;
-    case Op::F32DemoteF64: push(b_.CreateFPTrunc(v, env_.f32)); return true;
+    case Op::F32DemoteF64:
+      // demote(promote(x)) must quiet a signalling NaN; LLVM would fold the pair away.
+      if (llvm::isa<llvm::FPExtInst>(v)) v = callIntrinsic(Intr::arithmetic_fence, {env_.f64}, {v});
+      push(b_.CreateFPTrunc(v, env_.f32));
+      return true;
     case Op::F64PromoteF32: push(b_.CreateFPExt(v, env_.f64)); return true;
     case Op::I32ReinterpretF32: push(b_.CreateBitCast(v, env_.i32)); return true;
     case Op::I64ReinterpretF64: push(b_.CreateBitCast(v, env_.i64)); return true;
