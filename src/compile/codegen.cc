@@ -63,7 +63,7 @@ Result<std::unique_ptr<llvm::TargetMachine>> makeTargetMachine(bool optimize) {
   const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target) return fail(ErrorCode::kCodegen, "no LLVM target: ", error);
   llvm::TargetOptions opts;
-  auto level = optimize ? llvm::CodeGenOptLevel::Default : llvm::CodeGenOptLevel::Less;
+  auto level = optimize ? llvm::CodeGenOptLevel::Default : llvm::CodeGenOptLevel::None;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, llvm::sys::getHostCPUName(), hostFeatures(), opts, llvm::Reloc::PIC_,
       llvm::CodeModel::Small, level));
