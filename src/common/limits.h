@@ -14,6 +14,8 @@ inline constexpr uint32_t kMaxResults = 1'000;
 inline constexpr uint32_t kMaxLocals = 50'000;
 inline constexpr uint32_t kMaxTableElements = 10'000'000;
 inline constexpr uint32_t kMaxSegments = 100'000;
+// Block/loop/if nesting depth: code generation recurses once per level.
+inline constexpr uint32_t kMaxNesting = 4096;
 
 // Linear memory: 32-bit index space, 64 KiB pages.
 inline constexpr uint64_t kWasmPageBytes = 64 * 1024;

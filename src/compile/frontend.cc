@@ -3,6 +3,7 @@
 #include "compile/frontend.h"
 
 #include <wabt/binary-reader-ir.h>
+#include <wabt/binary-reader-nop.h>
 #include <wabt/binary-reader.h>
 #include <wabt/error.h>
 #include <wabt/feature.h>
@@ -215,6 +216,58 @@ Result<ModuleInfo> lowerModule(const wabt::Module& m) {
   return info;
 }
 
+// Section counts wabt 1.0.32's IR reader does not cross-check (spec 5.5.16: the data count
+// must equal the number of data segments).
+class SectionCounts : public wabt::BinaryReaderNop {
+ public:
+  wabt::Result OnDataCount(wabt::Index count) override {
+    data_count = count;
+    return wabt::Result::Ok;
+  }
+  wabt::Result OnDataSegmentCount(wabt::Index count) override {
+    data_segments = count;
+    return wabt::Result::Ok;
+  }
+  std::optional<wabt::Index> data_count;
+  wabt::Index data_segments = 0;
+};
+
+// Checks wabt's validator misses, and bounds nesting depth (code generation recurses per level).
+Result<void> checkBody(const wabt::Module& m, const wabt::ExprList& list, uint32_t depth) {
+  if (depth > limits::kMaxNesting) {
+    return fail(ErrorCode::kUnsupported, "blocks nested deeper than ",
+                std::to_string(limits::kMaxNesting));
+  }
+  for (const wabt::Expr& e : list) {
+    switch (e.type()) {
+      case wabt::ExprType::Block:
+        TERN_TRY(checkBody(m, wabt::cast<wabt::BlockExpr>(&e)->block.exprs, depth + 1));
+        break;
+      case wabt::ExprType::Loop:
+        TERN_TRY(checkBody(m, wabt::cast<wabt::LoopExpr>(&e)->block.exprs, depth + 1));
+        break;
+      case wabt::ExprType::If: {
+        const auto* ife = wabt::cast<wabt::IfExpr>(&e);
+        TERN_TRY(checkBody(m, ife->true_.exprs, depth + 1));
+        TERN_TRY(checkBody(m, ife->false_, depth + 1));
+        break;
+      }
+      case wabt::ExprType::CallIndirect: {
+        const auto* ci = wabt::cast<wabt::CallIndirectExpr>(&e);
+        const wabt::Table* t = m.GetTable(ci->table);
+        if (t && t->elem_type != wabt::Type::FuncRef) {
+          return fail(ErrorCode::kInvalid, "type mismatch: call_indirect through a table of ",
+                      t->elem_type.GetName());
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<DecodedModule> decodeModule(std::span<const uint8_t> wasm) {
@@ -236,6 +289,15 @@ Result<DecodedModule> decodeModule(std::span<const uint8_t> wasm) {
   if (wabt::Failed(wabt::ValidateModule(out.ir.get(), &errors, vopts))) {
     return fail(ErrorCode::kInvalid, formatErrors(errors));
   }
+  SectionCounts counts;
+  wabt::ReadBinaryOptions count_options = options;
+  count_options.skip_function_bodies = true;
+  count_options.read_debug_names = false;
+  if (wabt::Succeeded(wabt::ReadBinary(wasm.data(), wasm.size(), &counts, count_options)) &&
+      counts.data_count && *counts.data_count != counts.data_segments) {
+    return fail(ErrorCode::kMalformed, "data count and data section have inconsistent lengths");
+  }
+  for (const wabt::Func* f : out.ir->funcs) TERN_TRY(checkBody(*out.ir, f->exprs, 0));
   auto info = lowerModule(*out.ir);
   if (!info) return fail(info.error());
   out.info = std::move(*info);
