@@ -106,6 +106,33 @@ class FunctionTranslator {
   // SIMD (simd_translator.cc): returns false if `e` is not a SIMD instruction.
   bool translateSimd(const wabt::Expr& e);
 
+  // SIMD helpers (simd_translator.cc, simd_translator_arith.cc). Each group lowers from operands
+  // already popped in stack order (any 128-bit vector type) and returns the result, the store
+  // instruction for stores, or nullptr when `opcode` is not in the group.
+  llvm::Value* simdMemory(uint32_t opcode, llvm::ArrayRef<llvm::Value*> args, uint64_t offset,
+                          uint64_t lane);
+  llvm::Value* simdLanes(uint32_t opcode, llvm::FixedVectorType* shape,
+                         llvm::ArrayRef<llvm::Value*> args, uint64_t lane, const uint8_t* shuffle);
+  llvm::Value* simdSwizzle(llvm::Value* a, llvm::Value* s);
+  llvm::Value* simdBitwise(uint32_t opcode, llvm::ArrayRef<llvm::Value*> args);
+  llvm::Value* simdIntArith(uint32_t opcode, llvm::FixedVectorType* shape,
+                            llvm::ArrayRef<llvm::Value*> args);
+  llvm::Value* simdShiftCount(llvm::Value* count, llvm::FixedVectorType* shape);
+  llvm::Value* simdWidening(uint32_t opcode, llvm::FixedVectorType* shape,
+                            llvm::ArrayRef<llvm::Value*> args);
+  llvm::Value* simdQ15MulrSat(llvm::Value* a, llvm::Value* b);
+  llvm::Value* simdNarrow(llvm::FixedVectorType* shape, llvm::Value* a, llvm::Value* b,
+                          bool is_signed);
+  llvm::Value* simdFloatArith(uint32_t opcode, llvm::FixedVectorType* shape,
+                              llvm::ArrayRef<llvm::Value*> args);
+  llvm::Value* simdFMinMax(llvm::Value* a, llvm::Value* b, bool is_min);
+  llvm::Value* simdMinMaxOrdered(llvm::Value* x, llvm::Value* y, bool is_min);
+  llvm::Value* simdCompare(uint32_t opcode, llvm::FixedVectorType* shape,
+                           llvm::ArrayRef<llvm::Value*> args);
+  llvm::Value* simdConvert(uint32_t opcode, llvm::ArrayRef<llvm::Value*> args);
+  llvm::Value* simdTruncSat(llvm::Value* x, bool is_signed);
+  // End SIMD helpers.
+
   // Runtime access.
   llvm::Value* memoryAddress(llvm::Value* index, uint64_t offset);
   llvm::Value* loadField(llvm::Value* base, uint32_t offset, llvm::Type* type, const char* name);

@@ -65,7 +65,17 @@ bool FunctionTranslator::translateExpr(const wabt::Expr& e) {
     case ET::Drop: {
       Value* v = pop();
       // Keep a dropped load: its bounds trap is observable (spec 4.4.7).
-      while (auto* cast = llvm::dyn_cast<llvm::CastInst>(v)) v = cast->getOperand(0);
+      for (;;) {  // look through extensions and SIMD lane placement
+        if (auto* cast = llvm::dyn_cast<llvm::CastInst>(v)) {
+          v = cast->getOperand(0);
+        } else if (auto* shuf = llvm::dyn_cast<llvm::ShuffleVectorInst>(v)) {
+          v = shuf->getOperand(0);
+        } else if (auto* ins = llvm::dyn_cast<llvm::InsertElementInst>(v)) {
+          v = ins->getOperand(1);
+        } else {
+          break;
+        }
+      }
       if (auto* load = llvm::dyn_cast<llvm::LoadInst>(v)) load->setVolatile(true);
       return true;
     }
