@@ -28,14 +28,7 @@
 
 namespace tern::compile {
 
-size_t ObjectCode::totalBytes() const {
-  size_t n = 0;
-  for (const auto& o : objects) n += o.size();
-  return n;
-}
 
-std::string entrySymbol(uint32_t t) { return "tern_entry" + std::to_string(t); }
-std::string hostAdapterSymbol(uint32_t t) { return "tern_host" + std::to_string(t); }
 
 namespace {
 
@@ -78,6 +71,7 @@ void emitEntryTrampoline(CodegenEnv& env, uint32_t type_index) {
                                       {env.ptr, env.ptr, env.ptr, env.ptr}, false);
   auto* fn = llvm::Function::Create(fty, llvm::GlobalValue::ExternalLinkage,
                                     entrySymbol(type_index), env.module);
+  fn->setDSOLocal(true);
   fn->addFnAttr("frame-pointer", "all");
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(env.context, "entry", fn));
   llvm::Value* slots = fn->getArg(3);
@@ -101,6 +95,7 @@ void emitHostAdapter(CodegenEnv& env, uint32_t type_index) {
   auto* fn = llvm::Function::Create(env.wasmFunctionType(type_index),
                                     llvm::GlobalValue::ExternalLinkage,
                                     hostAdapterSymbol(type_index), env.module);
+  fn->setDSOLocal(true);
   fn->addFnAttr("frame-pointer", "all");
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(env.context, "entry", fn));
   size_t n = std::max<size_t>({t.params.size(), t.results.size(), 1});
@@ -191,15 +186,7 @@ Result<std::vector<uint8_t>> compilePartition(const DecodedModule& m, uint32_t f
   return std::vector<uint8_t>(buffer.begin(), buffer.end());
 }
 
-}  // namespace
-
-std::string targetDescription() {
-  initLlvmOnce();
-  return llvm::sys::getProcessTriple() + " " + llvm::sys::getHostCPUName().str() + " " +
-         hostFeatures();
-}
-
-Result<ObjectCode> generateCode(const DecodedModule& m, const CodegenOptions& options) {
+Result<ObjectCode> generateInProcess(const DecodedModule& m, const CodegenOptions& options) {
   uint32_t first_defined = m.info.num_imported_funcs;
   uint32_t total = static_cast<uint32_t>(m.info.func_types.size());
   uint32_t defined = total - first_defined;
@@ -234,4 +221,18 @@ Result<ObjectCode> generateCode(const DecodedModule& m, const CodegenOptions& op
   return out;
 }
 
+}  // namespace
+
 }  // namespace tern::compile
+
+extern "C" __attribute__((visibility("default"))) bool ternCodegenGenerate(
+    const tern::compile::DecodedModule* module, const tern::compile::CodegenOptions* options,
+    tern::compile::ObjectCode* out, tern::Error* error) {
+  auto r = tern::compile::generateInProcess(*module, *options);
+  if (!r) {
+    *error = r.error();
+    return false;
+  }
+  *out = std::move(*r);
+  return true;
+}

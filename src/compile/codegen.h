@@ -21,15 +21,27 @@ struct CodegenOptions {
 // Objects reference each other's tern_f<i> symbols and nothing else.
 struct ObjectCode {
   std::vector<std::vector<uint8_t>> objects;
-  size_t totalBytes() const;
+  size_t totalBytes() const {
+    size_t n = 0;
+    for (const auto& o : objects) n += o.size();
+    return n;
+  }
 };
 
+// Runs in libtern_codegen.so, which is loaded (with LLVM) on the first call only: a process that
+// only loads cached artifacts never maps LLVM. kCodegen if the library cannot be loaded.
 Result<ObjectCode> generateCode(const DecodedModule& module, const CodegenOptions& options);
 
-// "x86_64 <cpu> +feature,..." — part of every artifact's cache key.
-std::string targetDescription();
+// The host CPU model and feature flags the generated code may use (from /proc/cpuinfo); part of
+// every artifact's cache key.
+const std::string& targetDescription();
 
-std::string entrySymbol(uint32_t type_index);
-std::string hostAdapterSymbol(uint32_t type_index);
+inline std::string entrySymbol(uint32_t t) { return "tern_entry" + std::to_string(t); }
+inline std::string hostAdapterSymbol(uint32_t t) { return "tern_host" + std::to_string(t); }
+
+// The C entry point libtern_codegen.so exports (resolved with dlsym).
+using GenerateFn = bool (*)(const DecodedModule* module, const CodegenOptions* options,
+                            ObjectCode* out, Error* error);
+inline constexpr const char* kGenerateSymbol = "ternCodegenGenerate";
 
 }  // namespace tern::compile

@@ -1,90 +1,287 @@
-// Links compiled objects with LLVM ORC (JITLink): one JITDylib per module, removed on unload.
+// A small static linker/loader for the relocatable ELF objects code generation emits: sections
+// laid out in one mapping (code first, then stubs and GOT, then data), x86-64 relocations applied
+// (System V psABI 4.4), code sealed read+execute, data read-only.
 #include "compile/loaded_code.h"
 
-#include <llvm/ExecutionEngine/Orc/LLJIT.h>
-#include <llvm/Support/MemoryBuffer.h>
-#include <llvm/Support/TargetSelect.h>
+#include <dlfcn.h>
+#include <elf.h>
+#include <sys/mman.h>
 
-#include <atomic>
-#include <mutex>
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+#include <unordered_map>
 
 namespace tern::compile {
 
 namespace {
 
-llvm::orc::LLJIT* jit() {
-  static llvm::orc::LLJIT* instance = [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    auto j = llvm::orc::LLJITBuilder().create();
-    if (!j) {
-      llvm::consumeError(j.takeError());
-      return static_cast<llvm::orc::LLJIT*>(nullptr);
-    }
-    return j->release();  // lives for the process
-  }();
-  return instance;
+constexpr size_t kPage = 4096;
+size_t alignUp(size_t v, size_t a) { return a <= 1 ? v : (v + a - 1) / a * a; }
+
+// Functions generated code may call that live outside the module (LLVM lowers some operations
+// to libc calls). Anything else undefined is an error.
+bool allowedExternal(std::string_view name) {
+  static const char* const kAllowed[] = {"memcpy", "memmove", "memset", "fmod", "fmodf",
+                                         "ceil", "ceilf", "floor", "floorf", "trunc", "truncf",
+                                         "roundeven", "roundevenf", "nearbyint", "nearbyintf",
+                                         "rint", "rintf", "sqrt", "sqrtf", "fmin", "fminf",
+                                         "fmax", "fmaxf"};
+  for (const char* a : kAllowed) {
+    if (name == a) return true;
+  }
+  return false;
 }
 
-std::string errorText(llvm::Error e) { return llvm::toString(std::move(e)); }
+struct Object {
+  const uint8_t* data;
+  size_t size;
+  const Elf64_Ehdr* ehdr;
+  const Elf64_Shdr* shdrs;
+  std::vector<uint8_t*> section_addr;  // null: not loaded
+  const Elf64_Sym* symtab = nullptr;
+  size_t num_syms = 0;
+  const char* strtab = nullptr;
+  size_t strtab_size = 0;
+};
+
+Result<void> bad(const char* what) { return fail(ErrorCode::kCache, "object code: ", what); }
+
+Result<void> parseObject(Object& o) {
+  if (o.size < sizeof(Elf64_Ehdr)) return bad("truncated header");
+  o.ehdr = reinterpret_cast<const Elf64_Ehdr*>(o.data);
+  const Elf64_Ehdr& h = *o.ehdr;
+  if (std::memcmp(h.e_ident, ELFMAG, SELFMAG) != 0 || h.e_ident[EI_CLASS] != ELFCLASS64 ||
+      h.e_ident[EI_DATA] != ELFDATA2LSB || h.e_type != ET_REL || h.e_machine != EM_X86_64 ||
+      h.e_shentsize != sizeof(Elf64_Shdr)) {
+    return bad("not an x86-64 relocatable ELF object");
+  }
+  if (h.e_shoff > o.size || h.e_shnum > (o.size - h.e_shoff) / sizeof(Elf64_Shdr)) {
+    return bad("section table out of range");
+  }
+  o.shdrs = reinterpret_cast<const Elf64_Shdr*>(o.data + h.e_shoff);
+  o.section_addr.assign(h.e_shnum, nullptr);
+  for (size_t i = 0; i < h.e_shnum; ++i) {
+    const Elf64_Shdr& s = o.shdrs[i];
+    if (s.sh_type != SHT_NOBITS && (s.sh_offset > o.size || s.sh_size > o.size - s.sh_offset)) {
+      return bad("section out of range");
+    }
+    if (s.sh_type == SHT_SYMTAB) {
+      if (s.sh_entsize != sizeof(Elf64_Sym) || s.sh_link >= h.e_shnum) return bad("bad symtab");
+      o.symtab = reinterpret_cast<const Elf64_Sym*>(o.data + s.sh_offset);
+      o.num_syms = s.sh_size / sizeof(Elf64_Sym);
+      const Elf64_Shdr& str = o.shdrs[s.sh_link];
+      if (str.sh_offset > o.size || str.sh_size > o.size - str.sh_offset) return bad("bad strtab");
+      o.strtab = reinterpret_cast<const char*>(o.data + str.sh_offset);
+      o.strtab_size = str.sh_size;
+    }
+  }
+  if (!o.symtab) return bad("no symbol table");
+  return {};
+}
+
+bool loadable(const Object& o, size_t i, const char* shstr, size_t shstr_size) {
+  const Elf64_Shdr& s = o.shdrs[i];
+  if (!(s.sh_flags & SHF_ALLOC) || s.sh_size == 0) return false;
+  // Unwind tables are not needed: traps leave guest code with longjmp, never by unwinding.
+  if (s.sh_type == SHT_X86_64_UNWIND) return false;
+  if (s.sh_name < shstr_size && std::string_view(shstr + s.sh_name) == ".eh_frame") return false;
+  return true;
+}
+
+const char* symbolName(const Object& o, const Elf64_Sym& sym) {
+  return sym.st_name < o.strtab_size ? o.strtab + sym.st_name : "";
+}
 
 }  // namespace
 
-struct LoadedCode::Impl {
-  llvm::orc::JITDylib* dylib = nullptr;
-};
-
 Result<std::unique_ptr<LoadedCode>> LoadedCode::load(const ObjectCode& code, const ModuleInfo& info) {
-  llvm::orc::LLJIT* j = jit();
-  if (!j) return fail(ErrorCode::kCodegen, "cannot start the LLVM JIT linker");
-  static std::atomic<uint64_t> counter{0};
-  auto out = std::unique_ptr<LoadedCode>(new LoadedCode());
-  out->impl_ = std::make_unique<Impl>();
-  // LLJIT::createJITDylib links against process symbols (memcpy etc. that codegen may call).
-  auto dylib = j->createJITDylib("m" + std::to_string(counter++));
-  if (!dylib) return fail(ErrorCode::kCodegen, errorText(dylib.takeError()));
-  out->impl_->dylib = &*dylib;
-  for (const auto& obj : code.objects) {
-    auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
-        llvm::StringRef(reinterpret_cast<const char*>(obj.data()), obj.size()), "wasm.o");
-    if (auto err = j->addObjectFile(*out->impl_->dylib, std::move(buffer))) {
-      return fail(ErrorCode::kCache, "cannot load object: ", errorText(std::move(err)));
+  std::vector<Object> objects;
+  for (const auto& bytes : code.objects) {
+    Object o{bytes.data(), bytes.size(), nullptr, nullptr, {}};
+    TERN_TRY(parseObject(o));
+    objects.push_back(std::move(o));
+  }
+
+  // 1. Layout: executable sections, then stubs + GOT, then everything else.
+  size_t text_size = 0, data_size = 0, relocs = 0;
+  std::vector<std::vector<std::pair<bool, size_t>>> placement(objects.size());  // (is_text, offset)
+  for (size_t k = 0; k < objects.size(); ++k) {
+    Object& o = objects[k];
+    const Elf64_Shdr& shstr_hdr = o.shdrs[o.ehdr->e_shstrndx < o.ehdr->e_shnum ? o.ehdr->e_shstrndx : 0];
+    const char* shstr = reinterpret_cast<const char*>(o.data + shstr_hdr.sh_offset);
+    placement[k].assign(o.ehdr->e_shnum, {false, SIZE_MAX});
+    for (size_t i = 0; i < o.ehdr->e_shnum; ++i) {
+      const Elf64_Shdr& s = o.shdrs[i];
+      if (s.sh_type == SHT_RELA) relocs += s.sh_size / sizeof(Elf64_Rela);
+      if (!loadable(o, i, shstr, shstr_hdr.sh_size)) continue;
+      if (s.sh_addralign > kPage) return fail(ErrorCode::kCache, "object code: over-aligned section");
+      bool text = s.sh_flags & SHF_EXECINSTR;
+      size_t& cursor = text ? text_size : data_size;
+      cursor = alignUp(cursor, s.sh_addralign);
+      placement[k][i] = {text, cursor};
+      cursor += s.sh_size;
     }
   }
-  // Look everything up in one session query: this is where linking actually happens.
-  auto& es = j->getExecutionSession();
-  llvm::orc::SymbolLookupSet names;
-  std::vector<llvm::orc::SymbolStringPtr> order;
-  auto add = [&](const std::string& name) {
-    auto interned = j->mangleAndIntern(name);
-    names.add(interned);
-    order.push_back(interned);
+  constexpr size_t kStubBytes = 16;  // jmp *[rip+2]; 2 bytes pad; .quad target
+  size_t stubs_off = alignUp(text_size, 16);
+  size_t code_end = alignUp(stubs_off + relocs * kStubBytes, kPage);
+  size_t got_off = code_end;
+  size_t data_off = alignUp(got_off + relocs * 8, 64);
+  size_t total = std::max(kPage, alignUp(data_off + data_size, kPage));
+  void* map = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED) return fail(ErrorCode::kResourceExhausted, "cannot map code");
+  auto out = std::unique_ptr<LoadedCode>(new LoadedCode());
+  out->mapping_ = map;
+  out->size_ = total;
+  auto* base = static_cast<uint8_t*>(map);
+
+  for (size_t k = 0; k < objects.size(); ++k) {
+    Object& o = objects[k];
+    for (size_t i = 0; i < o.ehdr->e_shnum; ++i) {
+      auto [text, off] = placement[k][i];
+      if (off == SIZE_MAX) continue;
+      const Elf64_Shdr& s = o.shdrs[i];
+      uint8_t* addr = base + (text ? off : data_off + off);
+      if (s.sh_type != SHT_NOBITS) std::memcpy(addr, o.data + s.sh_offset, s.sh_size);
+      o.section_addr[i] = addr;
+    }
+  }
+
+  // 2. Global symbols defined by any object.
+  std::unordered_map<std::string_view, uint8_t*> globals;
+  for (auto& o : objects) {
+    for (size_t i = 1; i < o.num_syms; ++i) {
+      const Elf64_Sym& sym = o.symtab[i];
+      if (ELF64_ST_BIND(sym.st_info) == STB_LOCAL || sym.st_shndx == SHN_UNDEF) continue;
+      if (sym.st_shndx >= o.section_addr.size() || !o.section_addr[sym.st_shndx]) continue;
+      globals[symbolName(o, sym)] = o.section_addr[sym.st_shndx] + sym.st_value;
+    }
+  }
+
+  // 3. Relocations.
+  size_t stubs_used = 0, got_used = 0;
+  std::unordered_map<uint8_t*, uint8_t*> stub_of, got_of;
+  auto stubFor = [&](uint8_t* target) {
+    auto [it, fresh] = stub_of.try_emplace(target, nullptr);
+    if (fresh) {
+      uint8_t* s = base + stubs_off + kStubBytes * stubs_used++;
+      const uint8_t jmp[] = {0xff, 0x25, 0x02, 0x00, 0x00, 0x00, 0x90, 0x90};  // jmp *[rip+2]
+      std::memcpy(s, jmp, sizeof jmp);
+      std::memcpy(s + 8, &target, 8);
+      it->second = s;
+    }
+    return it->second;
+  };
+  auto gotFor = [&](uint8_t* target) {
+    auto [it, fresh] = got_of.try_emplace(target, nullptr);
+    if (fresh) {
+      uint8_t* g = base + got_off + 8 * got_used++;
+      std::memcpy(g, &target, 8);
+      it->second = g;
+    }
+    return it->second;
+  };
+  for (auto& o : objects) {
+    for (size_t i = 0; i < o.ehdr->e_shnum; ++i) {
+      const Elf64_Shdr& rs = o.shdrs[i];
+      if (rs.sh_type != SHT_RELA || rs.sh_info >= o.section_addr.size()) continue;
+      uint8_t* target_section = o.section_addr[rs.sh_info];
+      if (!target_section) continue;  // relocations for a section we did not load
+      const Elf64_Shdr& ts = o.shdrs[rs.sh_info];
+      const auto* relas = reinterpret_cast<const Elf64_Rela*>(o.data + rs.sh_offset);
+      for (size_t r = 0; r < rs.sh_size / sizeof(Elf64_Rela); ++r) {
+        const Elf64_Rela& rel = relas[r];
+        uint32_t type = ELF64_R_TYPE(rel.r_info);
+        size_t si = ELF64_R_SYM(rel.r_info);
+        if (si >= o.num_syms || rel.r_offset + 8 > ts.sh_size + 4) return fail(bad("relocation out of range").error());
+        const Elf64_Sym& sym = o.symtab[si];
+        uint8_t* S = nullptr;
+        bool external = false;
+        if (sym.st_shndx == SHN_UNDEF) {
+          const char* name = symbolName(o, sym);
+          auto it = globals.find(name);
+          if (it != globals.end()) {
+            S = it->second;
+          } else if (allowedExternal(name)) {
+            S = static_cast<uint8_t*>(dlsym(RTLD_DEFAULT, name));
+            external = true;
+          }
+          if (!S) return fail(ErrorCode::kCache, "object code: undefined symbol ", name);
+        } else if (sym.st_shndx < o.section_addr.size() && o.section_addr[sym.st_shndx]) {
+          S = o.section_addr[sym.st_shndx] + sym.st_value;
+        } else if (sym.st_shndx == SHN_ABS) {
+          S = reinterpret_cast<uint8_t*>(sym.st_value);
+        } else {
+          return fail(ErrorCode::kCache, "object code: symbol in an unloaded section");
+        }
+        uint8_t* P = target_section + rel.r_offset;
+        int64_t A = rel.r_addend;
+        auto put32 = [&](int64_t v) -> Result<void> {
+          if (v < INT32_MIN || v > INT32_MAX) return bad("relocation overflow");
+          int32_t x = static_cast<int32_t>(v);
+          std::memcpy(P, &x, 4);
+          return {};
+        };
+        switch (type) {
+          case R_X86_64_64: {
+            uint64_t v = reinterpret_cast<uint64_t>(S) + A;
+            std::memcpy(P, &v, 8);
+            break;
+          }
+          case R_X86_64_PC64: {
+            int64_t v = (S + A) - P;
+            std::memcpy(P, &v, 8);
+            break;
+          }
+          case R_X86_64_PLT32:
+            if (external) S = stubFor(S);
+            TERN_TRY(put32(reinterpret_cast<int64_t>(S) + A - reinterpret_cast<int64_t>(P)));
+            break;
+          case R_X86_64_PC32:
+            TERN_TRY(put32(reinterpret_cast<int64_t>(S) + A - reinterpret_cast<int64_t>(P)));
+            break;
+          case R_X86_64_GOTPCREL:
+          case R_X86_64_GOTPCRELX:
+          case R_X86_64_REX_GOTPCRELX:
+            TERN_TRY(put32(reinterpret_cast<int64_t>(gotFor(S)) + A - reinterpret_cast<int64_t>(P)));
+            break;
+          default:
+            return fail(ErrorCode::kCache, "object code: unsupported relocation type ",
+                        std::to_string(type));
+        }
+      }
+    }
+  }
+
+  // 4. Seal: code read+execute, the rest read-only.
+  if (mprotect(base, code_end, PROT_READ | PROT_EXEC) != 0 ||
+      mprotect(base + code_end, total - code_end, PROT_READ) != 0) {
+    return fail(ErrorCode::kResourceExhausted, "cannot protect code");
+  }
+
+  auto lookup = [&](const std::string& name) -> uint8_t* {
+    auto it = globals.find(name);
+    return it == globals.end() ? nullptr : it->second;
   };
   uint32_t num_funcs = static_cast<uint32_t>(info.func_types.size());
-  for (uint32_t f = info.num_imported_funcs; f < num_funcs; ++f) add("tern_f" + std::to_string(f));
-  for (uint32_t t = 0; t < info.types.size(); ++t) {
-    add(entrySymbol(t));
-    add(hostAdapterSymbol(t));
-  }
-  auto found = es.lookup(llvm::orc::makeJITDylibSearchOrder(out->impl_->dylib), std::move(names));
-  if (!found) return fail(ErrorCode::kCache, "cannot link module code: ", errorText(found.takeError()));
-  auto addr = [&](size_t i) { return (*found)[order[i]].getAddress().toPtr<void*>(); };
   out->functions_.assign(num_funcs, nullptr);
-  size_t k = 0;
-  for (uint32_t f = info.num_imported_funcs; f < num_funcs; ++f) out->functions_[f] = addr(k++);
+  for (uint32_t f = info.num_imported_funcs; f < num_funcs; ++f) {
+    out->functions_[f] = lookup("tern_f" + std::to_string(f));
+    if (!out->functions_[f]) return fail(ErrorCode::kCache, "object code lacks function ", std::to_string(f));
+  }
   for (uint32_t t = 0; t < info.types.size(); ++t) {
-    out->entries_.push_back(reinterpret_cast<vm::EntryTrampoline>(addr(k++)));
-    out->host_adapters_.push_back(addr(k++));
+    auto* e = lookup(entrySymbol(t));
+    auto* h = lookup(hostAdapterSymbol(t));
+    if (!e || !h) return fail(ErrorCode::kCache, "object code lacks trampolines for type ", std::to_string(t));
+    out->entries_.push_back(reinterpret_cast<vm::EntryTrampoline>(e));
+    out->host_adapters_.push_back(h);
   }
   return out;
 }
 
 LoadedCode::~LoadedCode() {
-  if (impl_ && impl_->dylib) {
-    if (auto err = jit()->getExecutionSession().removeJITDylib(*impl_->dylib)) {
-      llvm::consumeError(std::move(err));
-    }
-  }
+  if (mapping_) munmap(mapping_, size_);
 }
 
 }  // namespace tern::compile

@@ -94,7 +94,9 @@ llvm::Function* CodegenEnv::function(uint32_t index) {
   std::string name = functionSymbol(index);
   if (llvm::Function* f = module.getFunction(name)) return f;
   auto* type = wasmFunctionType(info.func_types[index]);
-  return llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name, module);
+  auto* f = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name, module);
+  f->setDSOLocal(true);  // resolved by Tern's own loader: direct calls, no PLT
+  return f;
 }
 
 // ---------------------------------------------------------------------------------------------
