@@ -174,7 +174,7 @@ class Caller {
   Caller(Store& store, Instance* instance) : store_(store), instance_(instance) {}
   Store& store() { return store_; }
   Instance* instance() { return instance_; }  // null when called directly from the host
-  Memory* memory();                           // the caller's exported "memory", or null
+  Memory* memory();                           // the caller's exported "memory", or null (O(1))
 
  private:
   Store& store_;
@@ -234,8 +234,10 @@ class Instance {
  private:
   friend class Linker;
   friend class Store;
+  friend class Caller;
   Instance() = default;
   Store* store_ = nullptr;
+  Memory* memory_export_ = nullptr;  // the export named "memory", resolved once (Caller::memory)
   std::shared_ptr<const Module> module_;
   vm::VMContext ctx_{};
   std::vector<vm::VMMemory*> memories_;
@@ -266,6 +268,9 @@ class Store {
 
   Engine& engine() { return engine_; }
   const StoreLimits& limits() const { return limits_; }
+  // An opaque per-store pointer for host APIs (e.g. the request's WasiContext), not owned.
+  void setUserData(void* data) { user_data_ = data; }
+  void* userData() const { return user_data_; }
   void setLimits(const StoreLimits& limits) { limits_ = limits; }
 
   // Call a function (Wasm or host). Argument types must match; traps, deadlines and exits come
@@ -286,6 +291,7 @@ class Store {
   Func* newWasmFunc(Instance& instance, uint32_t func_index);
   Engine& engine_;
   uint32_t call_depth_ = 0;
+  void* user_data_ = nullptr;
   StoreLimits limits_;
   vm::VMLimits vm_limits_{};
   std::vector<std::unique_ptr<Memory>> memories_;

@@ -214,6 +214,8 @@ Result<Instance*> Linker::instantiate(Store& store, std::shared_ptr<const Module
     if (!seg.bytes.empty()) std::memcpy(dst->data(), seg.bytes.data(), seg.bytes.size());
   }
 
+  if (auto e = in.getExport("memory")) in.memory_export_ = e->memory();
+
   // 6. Start function.
   if (info.start) {
     Func* start = in.funcs_[*info.start];

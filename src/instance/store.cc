@@ -1,4 +1,5 @@
 // Store: owns instances and runtime objects, enforces limits, and calls into guests.
+#include <array>
 #include <cstring>
 
 #include "common/limits.h"
@@ -75,12 +76,25 @@ namespace {
 // alive in the frame that longjmps).
 vm::TrapKind invokeHost(Func::HostData* hd, vm::VMContext* caller_ctx, vm::RawValue* slots) {
   const FuncType& type = hd->func->type();
-  std::vector<Value> args(type.params.size());
+  // Host calls sit on hot paths (WASI fd_write per printf): no heap allocation for the common
+  // small signatures.
+  constexpr size_t kInline = 16;
+  std::array<Value, kInline> arg_buf, result_buf;
+  std::vector<Value> arg_heap, result_heap;
+  std::span<Value> args(arg_buf.data(), type.params.size());
+  std::span<Value> results(result_buf.data(), type.results.size());
+  if (type.params.size() > kInline) {
+    arg_heap.resize(type.params.size());
+    args = arg_heap;
+  }
+  if (type.results.size() > kInline) {
+    result_heap.resize(type.results.size());
+    results = result_heap;
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     args[i].type = type.params[i];
     args[i].raw = slots[i];
   }
-  std::vector<Value> results(type.results.size());
   for (size_t i = 0; i < results.size(); ++i) results[i].type = type.results[i];
   Instance* instance = caller_ctx ? static_cast<Instance*>(caller_ctx->instance) : nullptr;
   Caller caller(*hd->store, instance);
@@ -108,7 +122,7 @@ void hostDispatch(vm::HostFuncContext* self, vm::VMContext* caller, vm::RawValue
 
 }  // namespace
 
-Memory* Caller::memory() { return instance_ ? instance_->memory("memory") : nullptr; }
+Memory* Caller::memory() { return instance_ ? instance_->memory_export_ : nullptr; }
 
 // ---- Store ----
 

@@ -16,12 +16,29 @@ GuestMemory memoryOf(Caller& caller) {
   return all ? GuestMemory(*all) : GuestMemory();
 }
 
+// Where a bound function finds its WasiHost: a fixed context, or the calling store's user data
+// (one shared Linker serving many per-request stores).
+struct HostRef {
+  WasiHost* fixed = nullptr;
+  WasiHost* operator()(Caller& caller) const {
+    if (fixed) return fixed;
+    auto* ctx = static_cast<WasiContext*>(caller.store().userData());
+    return ctx ? &ctx->host() : nullptr;
+  }
+};
+
+Result<int32_t> noContext() {
+  return fail(ErrorCode::kInvalidArgument, "WASI called in a store without a WasiContext");
+}
+
 // A method that reads or writes guest memory.
 template <class... A>
-void bindMem(Linker& linker, const char* name, WasiHost* host,
+void bindMem(Linker& linker, const char* name, HostRef ref,
              Result<Errno> (WasiHost::*fn)(const GuestMemory&, A...)) {
   instance::defineFunc(linker, abi::kModuleName, name,
-                       [host, fn](Caller& caller, A... args) -> Result<int32_t> {
+                       [ref, fn](Caller& caller, A... args) -> Result<int32_t> {
+                         WasiHost* host = ref(caller);
+                         if (!host) return noContext();
                          auto r = (host->*fn)(memoryOf(caller), args...);
                          if (!r) return fail(std::move(r).error());
                          return static_cast<int32_t>(*r);
@@ -30,20 +47,29 @@ void bindMem(Linker& linker, const char* name, WasiHost* host,
 
 // A method that touches no guest memory.
 template <class... A>
-void bindPlain(Linker& linker, const char* name, WasiHost* host,
+void bindPlain(Linker& linker, const char* name, HostRef ref,
                Result<Errno> (WasiHost::*fn)(A...)) {
   instance::defineFunc(linker, abi::kModuleName, name,
-                       [host, fn](Caller&, A... args) -> Result<int32_t> {
+                       [ref, fn](Caller& caller, A... args) -> Result<int32_t> {
+                         WasiHost* host = ref(caller);
+                         if (!host) return noContext();
                          auto r = (host->*fn)(args...);
                          if (!r) return fail(std::move(r).error());
                          return static_cast<int32_t>(*r);
                        });
 }
 
+void bindAll(instance::Linker& linker, HostRef h);
+
 }  // namespace
 
-void defineWasi(instance::Linker& linker, WasiContext& ctx) {
-  WasiHost* h = &ctx.host();
+void defineWasi(instance::Linker& linker, WasiContext& ctx) { bindAll(linker, HostRef{&ctx.host()}); }
+
+void defineWasi(instance::Linker& linker) { bindAll(linker, HostRef{}); }
+
+namespace {
+
+void bindAll(instance::Linker& linker, HostRef h) {
   bindMem(linker, "args_get", h, &WasiHost::argsGet);
   bindMem(linker, "args_sizes_get", h, &WasiHost::argsSizesGet);
   bindMem(linker, "environ_get", h, &WasiHost::environGet);
@@ -83,7 +109,11 @@ void defineWasi(instance::Linker& linker, WasiContext& ctx) {
   bindMem(linker, "path_unlink_file", h, &WasiHost::pathUnlinkFile);
   bindMem(linker, "poll_oneoff", h, &WasiHost::pollOneoff);
   instance::defineFunc(linker, abi::kModuleName, "proc_exit",
-                       [h](Caller&, uint32_t code) -> Result<void> { return h->procExit(code); });
+                       [h](Caller& caller, uint32_t code) -> Result<void> {
+                         WasiHost* host = h(caller);
+                         if (!host) return fail(noContext().error());
+                         return host->procExit(code);
+                       });
   bindPlain(linker, "proc_raise", h, &WasiHost::procRaise);
   bindPlain(linker, "sched_yield", h, &WasiHost::schedYield);
   bindMem(linker, "random_get", h, &WasiHost::randomGet);
@@ -92,5 +122,7 @@ void defineWasi(instance::Linker& linker, WasiContext& ctx) {
   bindMem(linker, "sock_send", h, &WasiHost::sockSend);
   bindPlain(linker, "sock_shutdown", h, &WasiHost::sockShutdown);
 }
+
+}  // namespace
 
 }  // namespace tern::wasi

@@ -108,4 +108,9 @@ class WasiContext {
 // the stores instantiated through `linker`). Modules that import none of them are unaffected.
 void defineWasi(instance::Linker& linker, WasiContext& ctx);
 
+// The same functions, each finding its context through `caller.store().userData()` (a
+// WasiContext*): one Linker can then serve many concurrent per-request stores. A call from a
+// store without a context traps.
+void defineWasi(instance::Linker& linker);
+
 }  // namespace tern::wasi

@@ -401,5 +401,34 @@ TEST(WasiBindingTest, CommandWritesStdoutAndExits) {
   EXPECT_EQ(ctx->capturedStdout(), "hi wasi\n");
 }
 
+TEST(WasiBindingTest, OneLinkerServesManyStoresThroughUserData) {
+  auto engine = instance::Engine::create({}).value();
+  std::string_view text = R"((module
+    (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "argc") (result i32)
+      (drop (call $sizes (i32.const 0) (i32.const 4))) (i32.load (i32.const 0)))))";
+  auto wasm = compile::watToWasm(
+      "t.wat", std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  ASSERT_TRUE(wasm.has_value()) << wasm.error().toString();
+  auto module = engine->compile(*wasm).value();
+  instance::Linker linker;
+  defineWasi(linker);  // no context bound: each store brings its own
+  for (int argc = 1; argc <= 3; ++argc) {
+    WasiOptions o;
+    o.args.assign(argc, "x");
+    auto ctx = makeContext(o);
+    instance::Store store(*engine);
+    store.setUserData(ctx.get());
+    auto inst = linker.instantiate(store, module).value();
+    EXPECT_EQ(store.call(inst->func("argc"), {}).value()[0].asI32(), argc);
+  }
+  instance::Store bare(*engine);
+  auto inst = linker.instantiate(bare, module).value();
+  auto r = bare.call(inst->func("argc"), {});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kTrap);
+}
+
 }  // namespace
 }  // namespace tern::wasi
