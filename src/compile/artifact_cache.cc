@@ -23,8 +23,13 @@ namespace {
 constexpr char kMagic[8] = {'T', 'E', 'R', 'N', 'A', 'R', 'T', '1'};
 constexpr uint32_t kFormatVersion = 1;
 
+// SHA256_Init/Update/Final, not the one-shot SHA256(): in OpenSSL 3 the latter goes through EVP
+// and loads the provider configuration.
 void sha256(const void* data, size_t len, uint8_t out[32]) {
-  SHA256(static_cast<const unsigned char*>(data), len, out);
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data, len);
+  SHA256_Final(out, &ctx);
 }
 
 std::string hex(const uint8_t* p, size_t n) {
