@@ -28,4 +28,13 @@ inline constexpr uint64_t kMemoryReservationBytes = (8ull << 30) + kWasmPageByte
 // host calls and the signal handler.
 inline constexpr size_t kStackReserveBytes = 1024 * 1024;
 
+// WASI preview 1 (per WasiContext / per call).
+inline constexpr uint32_t kMaxFds = 4096;                 // open descriptors; more: EMFILE
+inline constexpr uint64_t kMaxPathBytes = 4096;           // one guest path; longer: ENAMETOOLONG
+inline constexpr uint32_t kMaxIovecs = 1024;              // iovecs per read/write; more: EINVAL
+inline constexpr uint32_t kMaxPollSubscriptions = 4096;   // per poll_oneoff; more: EINVAL
+inline constexpr size_t kMaxDirEntries = 100'000;         // one fd_readdir snapshot
+inline constexpr size_t kDefaultCaptureBytes = 1u << 20;  // captured stdout/stderr per stream
+inline constexpr int kMaxSymlinkFollows = 40;             // manual walk (no openat2); more: ELOOP
+
 }  // namespace tern::limits
