@@ -17,7 +17,7 @@ build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	$(BUILD)/tern run --invoke fib examples/fib/fib.wat 30
+	$(BUILD)/tern up -f $(BUILD)/examples/hello-c --listen 127.0.0.1:3000
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

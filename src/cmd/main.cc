@@ -15,6 +15,7 @@
 #include <iterator>
 #include <set>
 
+#include "cmd/up_command.h"
 #include "compile/wat.h"
 #include "instance/engine.h"
 #include "wasi/wasi.h"
@@ -354,6 +355,8 @@ int main(int argc, char** argv) {
   run->add_option("module", path, "X.wasm (or .wat)")->required();
   run->footer("Arguments after MODULE go to the guest unchanged (argv[0] is MODULE).");
 
+  UpCommands up_commands;  // `tern up`, `tern build` (cmd/up_command.h)
+  addUpCommands(app, up_commands);
 
   // Everything after the module belongs to the guest; CLI11 only sees what comes before.
   int cli_argc = argc;
@@ -369,6 +372,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (auto rc = runUpCommands(up_commands)) return *rc;
   if (compile->parsed()) return runCompile(common, path);
   return runModule(common, run_opts, path, run_args);
 }

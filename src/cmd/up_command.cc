@@ -1,0 +1,275 @@
+// `tern up` and `tern build`: load a Spin manifest, compile its components, serve HTTP.
+#include "cmd/up_command.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "http/app.h"
+#include "http/server.h"
+#include "instance/engine.h"
+#include "manifest/manifest.h"
+
+namespace tern::cmd {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string cacheDir(const UpOptions& o) {
+  if (!o.cache_dir.empty()) return o.cache_dir;
+  if (const char* x = std::getenv("TERN_CACHE_DIR")) return x;
+  if (const char* x = std::getenv("XDG_CACHE_HOME")) return std::string(x) + "/tern";
+  if (const char* h = std::getenv("HOME")) return std::string(h) + "/.cache/tern";
+  return "/tmp/tern-cache";
+}
+
+void printErrors(const std::string& what, const std::string& message) {
+  std::fprintf(stderr, "error: %s\n", what.c_str());
+  size_t start = 0;
+  while (start <= message.size()) {
+    size_t nl = message.find('\n', start);
+    std::fprintf(stderr, "  %s\n", message.substr(start, nl - start).c_str());
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+}
+
+// `sh -c COMMAND` in `workdir`; the exit status, or -1 when it could not start.
+int runShell(const std::string& command, const std::string& workdir) {
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    if (chdir(workdir.c_str()) != 0) _exit(127);
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int runBuild(const std::string& file) {
+  std::string path = manifest::resolveManifestPath(file);
+  auto m = manifest::loadManifest(path, {.check_files = false});
+  if (!m) {
+    printErrors("cannot load " + path, m.error().message);
+    return 1;
+  }
+  bool any = false;
+  for (const auto& c : m->components) {
+    if (!c.build) continue;
+    any = true;
+    for (const auto& cmd : c.build->commands) {
+      std::printf("Building component %s with `%s`\n", c.id.c_str(), cmd.c_str());
+      int rc = runShell(cmd, c.build->workdir);
+      if (rc != 0) {
+        std::fprintf(stderr, "error: build command for component %s failed (exit status %d): %s\n",
+                     c.id.c_str(), rc, cmd.c_str());
+        return 1;
+      }
+    }
+  }
+  std::printf(any ? "Finished building all Spin components\n"
+                  : "None of the components have a build command.\n");
+  return 0;
+}
+
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+};
+
+std::optional<ListenAddress> parseListen(const std::string& spec) {
+  size_t colon = spec.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  ListenAddress a;
+  a.host = spec.substr(0, colon);
+  unsigned port = 0;
+  auto [p, ec] = std::from_chars(spec.data() + colon + 1, spec.data() + spec.size(), port);
+  if (ec != std::errc() || p != spec.data() + spec.size() || port > 65535) return std::nullopt;
+  a.port = static_cast<uint16_t>(port);
+  return a;
+}
+
+void printBanner(const http::App& app, const std::string& host, uint16_t port) {
+  std::string h =
+      host.find(':') != std::string::npos && !host.starts_with('[') ? "[" + host + "]" : host;
+  std::string base = "http://" + h + ":" + std::to_string(port);
+  std::printf("Serving %s\nAvailable Routes:\n", base.c_str());
+  const auto& triggers = app.manifest().http_triggers;
+  for (const auto& r : app.router().routes()) {
+    const auto& t = triggers[r.entry.trigger_index];
+    std::string name =
+        t.static_response ? (t.id.empty() ? "(static response)" : t.id) : r.entry.component_id;
+    std::string shown =
+        manifest::joinBase(app.manifest().application.http_base, r.entry.route.prefix());
+    std::printf("  %s: %s%s%s\n", name.c_str(), base.c_str(), shown.empty() ? "/" : shown.c_str(),
+                r.based.trailing_wildcard ? " (wildcard)" : "");
+  }
+  std::fflush(stdout);
+}
+
+int runUp(const UpOptions& o) {
+  if (o.build) {
+    if (int rc = runBuild(o.file); rc != 0) return rc;
+  }
+  http::AppOptions app_options;
+  auto timeout = parseDuration(o.request_timeout);
+  if (!timeout) {
+    std::fprintf(stderr, "error: --request-timeout '%s' is not a duration (try 500ms, 30s, 2m)\n",
+                 o.request_timeout.c_str());
+    return 1;
+  }
+  if (timeout->count() > 0) app_options.limits.request_timeout = *timeout;
+  if (!o.max_instance_memory.empty()) {
+    auto mem = parseSize(o.max_instance_memory);
+    if (!mem || *mem == 0) {
+      std::fprintf(stderr, "error: --max-instance-memory '%s' is not a size (try 64MB, 1GiB)\n",
+                   o.max_instance_memory.c_str());
+      return 1;
+    }
+    app_options.limits.max_instance_memory = *mem;
+  }
+  auto listen = parseListen(o.listen);
+  if (!listen) {
+    std::fprintf(stderr, "error: --listen expects HOST:PORT, got '%s'\n", o.listen.c_str());
+    return 1;
+  }
+  if (!o.log_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(o.log_dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "error: cannot create --log-dir %s: %s\n", o.log_dir.c_str(),
+                   ec.message().c_str());
+      return 1;
+    }
+    app_options.log_dir = fs::absolute(o.log_dir).string();
+  }
+  app_options.optimize = o.optimize;
+
+  std::string path = manifest::resolveManifestPath(o.file);
+  auto m = manifest::loadManifest(path);
+  if (!m) {
+    printErrors("cannot load " + path, m.error().message);
+    return 1;
+  }
+  instance::EngineOptions eo;
+  if (!o.no_cache) eo.cache_dir = cacheDir(o);
+  auto engine = instance::Engine::create(eo);
+  if (!engine) {
+    printErrors("cannot start the engine", engine.error().toString());
+    return 1;
+  }
+  std::vector<std::string> warnings;
+  auto app = http::App::load(std::move(*m), **engine, app_options, &warnings);
+  if (!app) {
+    printErrors("cannot load " + path, app.error().message);
+    return 1;
+  }
+  for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+
+  http::ServerOptions so;
+  so.host = listen->host;
+  so.port = listen->port;
+  so.threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  if (app_options.limits.request_timeout) {
+    so.shutdown_grace =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*app_options.limits.request_timeout) +
+        std::chrono::seconds(10);
+  }
+  const http::App& served = **app;
+  auto server =
+      http::Server::create(so, [&served](http::Request& req) { return served.handle(req); });
+  if (!server) {
+    printErrors("cannot serve", server.error().toString());
+    return 1;
+  }
+  printBanner(served, listen->host, (*server)->port());
+  (*server)->run();
+  return 0;
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> parseDuration(std::string_view text) {
+  double value = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || value < 0) return std::nullopt;
+  std::string_view unit(p, text.data() + text.size() - p);
+  double ms;
+  if (unit == "ms")
+    ms = value;
+  else if (unit == "s" || unit.empty())
+    ms = value * 1000;
+  else if (unit == "m" || unit == "min")
+    ms = value * 60'000;
+  else if (unit == "h")
+    ms = value * 3'600'000;
+  else
+    return std::nullopt;
+  return std::chrono::milliseconds(static_cast<int64_t>(ms));
+}
+
+std::optional<uint64_t> parseSize(std::string_view text) {
+  uint64_t value = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc()) return std::nullopt;
+  std::string unit(p, text.data() + text.size() - p);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::pair<const char*, uint64_t> kUnits[] = {{"", 1},
+                                                            {"b", 1},
+                                                            {"k", 1000},
+                                                            {"kb", 1000},
+                                                            {"kib", 1ull << 10},
+                                                            {"m", 1000000},
+                                                            {"mb", 1000000},
+                                                            {"mib", 1ull << 20},
+                                                            {"g", 1000000000},
+                                                            {"gb", 1000000000},
+                                                            {"gib", 1ull << 30}};
+  for (const auto& [name, mult] : kUnits) {
+    if (unit == name) {
+      if (value > UINT64_MAX / mult) return std::nullopt;
+      return value * mult;
+    }
+  }
+  return std::nullopt;
+}
+
+void addUpCommands(CLI::App& app, UpCommands& cmds) {
+  UpOptions& o = cmds.up_options;
+  cmds.up = app.add_subcommand("up", "serve a Spin application (spin.toml) over HTTP");
+  cmds.up->add_option("-f,--from", o.file,
+                      "spin.toml, or the folder holding it (default: ./spin.toml)");
+  cmds.up->add_option("--listen", o.listen, "HOST:PORT to serve on (default 127.0.0.1:3000)");
+  cmds.up->add_option("--max-instance-memory", o.max_instance_memory,
+                      "cap on each instance's linear memory: bytes, 64MB, 1GiB");
+  cmds.up->add_option("--request-timeout", o.request_timeout,
+                      "deadline per request, e.g. 500ms, 30s (default 30s; 0: none)");
+  cmds.up->add_option("--threads", o.threads, "event-loop threads (default: one per core)");
+  cmds.up->add_option("--log-dir", o.log_dir,
+                      "write each component's stderr to DIR/<id>_stderr.txt");
+  cmds.up->add_flag("--build", o.build, "run `tern build` first");
+  cmds.up->add_option("--cache-dir", o.cache_dir, "artifact cache folder");
+  cmds.up->add_flag("--no-cache", o.no_cache, "do not read or write the artifact cache");
+  cmds.up->add_flag("-O,--optimize", o.optimize, "optimising compile level (LLVM -O2)");
+  cmds.build = app.add_subcommand("build", "run each component's [component.<id>.build] command");
+  cmds.build->add_option("-f,--from", cmds.build_file, "spin.toml, or the folder holding it");
+}
+
+std::optional<int> runUpCommands(const UpCommands& cmds) {
+  if (cmds.up && cmds.up->parsed()) return runUp(cmds.up_options);
+  if (cmds.build && cmds.build->parsed()) return runBuild(cmds.build_file);
+  return std::nullopt;
+}
+
+}  // namespace tern::cmd

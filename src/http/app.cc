@@ -1,0 +1,158 @@
+// Application loading (compile, stage files, route) and request dispatch.
+#include "http/app.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "compile/wat.h"
+#include "http/files_stage.h"
+
+namespace tern::http {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string at(const manifest::Manifest& m, manifest::SourcePos p) {
+  return m.path + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) + ": ";
+}
+
+Result<std::vector<uint8_t>> readWasm(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::kIo, "cannot read ", path);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  if (compile::isWasmBinary(bytes) || !path.ends_with(".wat")) return bytes;
+  return compile::watToWasm(path, bytes);
+}
+
+Result<std::string> makeStageRoot() {
+  std::string tmpl = (fs::temp_directory_path() / "tern-files-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) return fail(ErrorCode::kIo, "cannot create a staging folder in /tmp");
+  return tmpl;
+}
+
+}  // namespace
+
+App::~App() {
+  if (!stage_root_.empty()) {
+    std::error_code ec;
+    fs::remove_all(stage_root_, ec);
+  }
+}
+
+Result<std::unique_ptr<App>> App::load(manifest::Manifest m, instance::Engine& engine,
+                                       const AppOptions& options,
+                                       std::vector<std::string>* warnings) {
+  std::unique_ptr<App> app(new App());
+  app->options_ = options;
+  std::vector<std::string> errors;
+  std::vector<RouteEntry> entries;
+  std::vector<std::pair<std::string, std::string>> wagi;  // component id -> entrypoint
+  for (size_t i = 0; i < m.http_triggers.size(); ++i) {
+    const manifest::HttpTrigger& t = m.http_triggers[i];
+    entries.push_back({i, t.component, t.route});
+    if (t.static_response) continue;
+    if (t.executor.kind != manifest::ExecutorKind::kWagi) {
+      errors.push_back(at(m, t.pos) + "component `" + t.component +
+                       "` uses the `http` executor (wasi:http / Spin SDK components), which tern "
+                       "cannot run yet; a WASI command module needs "
+                       "`executor = { type = \"wagi\" }`");
+      continue;
+    }
+    bool seen = false;
+    for (const auto& w : wagi) seen = seen || w.first == t.component;
+    if (!seen) wagi.emplace_back(t.component, t.executor.entrypoint);
+  }
+  for (const auto& [id, entrypoint] : wagi) {
+    const manifest::Component* c = m.component(id);
+    std::string where = at(m, c->source_pos) + "component `" + id + "`: ";
+    auto bytes = readWasm(c->source);
+    if (!bytes) {
+      errors.push_back(where + bytes.error().toString());
+      continue;
+    }
+    auto module = engine.compile(
+        *bytes, options.optimize ? instance::OptLevel::kOptimized : instance::OptLevel::kFast);
+    if (!module) {
+      errors.push_back(where + module.error().toString());
+      continue;
+    }
+    std::string files_root;
+    if (!c->files.empty()) {
+      if (app->stage_root_.empty()) {
+        auto root = makeStageRoot();
+        if (!root) return fail(root.error());
+        app->stage_root_ = *root;
+      }
+      files_root = app->stage_root_ + "/" + id;
+      if (auto staged = stageFiles(*c, m.dir, files_root); !staged) {
+        errors.push_back(at(m, c->files.front().pos) + staged.error().toString());
+        continue;
+      }
+    }
+    std::string log = options.log_dir.empty() ? "" : options.log_dir + "/" + id + "_stderr.txt";
+    auto comp = WagiComponent::create(engine, *c, std::move(*module), entrypoint, files_root, log);
+    if (!comp) {
+      errors.push_back(where + comp.error().message);
+      continue;
+    }
+    app->components_.emplace(id, std::move(*comp));
+  }
+  std::vector<DuplicateRoute> dups;
+  auto router = Router::build(m.application.http_base, std::move(entries), &dups);
+  if (!router) errors.push_back(m.path + ": " + router.error().message);
+  if (!errors.empty()) {
+    std::string msg;
+    for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e;
+    return fail(ErrorCode::kInvalidArgument, msg);
+  }
+  for (const auto& d : dups) {
+    if (warnings) {
+      warnings->push_back("duplicate route " + d.route + ": component `" + d.effective_id +
+                          "` serves it; component `" + d.replaced_id + "` is unreachable there");
+    }
+  }
+  app->router_ = std::move(*router);
+  app->manifest_ = std::move(m);
+  return app;
+}
+
+Response App::handleReserved(const Request& req) const {
+  if (req.path == "/.well-known/spin/health") return Response::text(200, "OK");
+  nlohmann::json info = {{"name", manifest_.application.name},
+                         {"version", manifest_.application.version},
+                         {"oci_image_digest", nullptr}};
+  Response r;
+  r.headers.emplace_back("content-type", "application/json");
+  r.body = info.dump();
+  return r;
+}
+
+Response App::handle(Request& req) const {
+  if (req.path == "/.well-known/spin/health" || req.path == "/.well-known/spin/info") {
+    return handleReserved(req);
+  }
+  auto match = router_.route(req.path);
+  if (!match) {
+    Response not_found;
+    not_found.status = 404;  // empty body, as Spin
+    return not_found;
+  }
+  const manifest::HttpTrigger& trig = manifest_.http_triggers[match->trigger_index];
+  if (trig.static_response) {
+    Response r;
+    r.status = trig.static_response->status_code;
+    r.headers = trig.static_response->headers;
+    r.body = trig.static_response->body;
+    return r;
+  }
+  auto it = components_.find(match->component_id);
+  if (it == components_.end()) return Response::text(500, "Internal Server Error\n");
+  return it->second->execute(req, *match, trig.executor, manifest_.application.http_base,
+                             options_.limits);
+}
+
+}  // namespace tern::http

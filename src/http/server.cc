@@ -1,0 +1,397 @@
+// The HTTP/1.1 front end on Boost.Beast: accept loops, per-connection sessions, shutdown.
+#include "http/server.h"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <csignal>
+#include <cstdio>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+namespace tern::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+class Session;
+
+// One event loop: its io_context, acceptor and live connections. Touched only on its thread.
+struct Loop {
+  asio::io_context io{1};
+  std::optional<tcp::acceptor> acceptor;
+  std::unordered_set<Session*> sessions;
+  bool stopping = false;
+  std::thread thread;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  Handler handler;
+  std::string host;
+  uint16_t port = 0;
+  std::vector<std::unique_ptr<Loop>> loops;
+  asio::io_context main_io{1};
+  std::atomic<bool> shutting_down{false};
+  std::optional<asio::steady_timer> grace_timer;
+  bool loops_done = false;  // main_io only
+
+  void accept(Loop& loop);
+  void beginShutdown();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Loop& loop, Server::Impl& server)
+      : stream_(std::move(socket)), loop_(loop), server_(server) {
+    boost::system::error_code ec;
+    remote_ = stream_.socket().remote_endpoint(ec);
+    loop_.sessions.insert(this);
+  }
+  ~Session() { loop_.sessions.erase(this); }
+
+  void start() { waitForRequest(); }
+
+  // Shutdown: an idle connection closes now; one mid-request finishes and then closes.
+  void stop() {
+    if (!busy_) closeNow();
+  }
+
+ private:
+  // Idle phase: wait (idle timeout) for the first byte of the next request.
+  void waitForRequest() {
+    busy_ = false;
+    if (loop_.stopping) return closeNow();
+    if (buffer_.size() > 0) return readHeader();  // pipelined request already buffered
+    stream_.expires_after(server_.options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(8192),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec) return self->closeNow();
+                              self->readHeader();
+                            });
+  }
+
+  void readHeader() {
+    busy_ = true;
+    parser_.emplace();
+    parser_->header_limit(server_.options.max_header_bytes);
+    parser_->body_limit(server_.options.max_body_bytes);
+    stream_.expires_after(server_.options.header_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->onHeader(ec); });
+  }
+
+  // Maps a read error to the response it deserves; false when the connection just closes.
+  bool failRead(beast::error_code ec) {
+    if (ec == bhttp::error::header_limit) {
+      sendError(431, "request header fields too large");
+    } else if (ec == bhttp::error::body_limit) {
+      sendError(413, "request body too large");
+    } else if (ec == beast::error::timeout) {
+      closeNow();  // tcp_stream has already closed the socket: no room for a 408 (as nginx)
+    } else if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+               ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+               ec == bhttp::error::partial_message) {
+      closeNow();
+    } else {
+      sendError(400, "bad request: " + ec.message());
+    }
+    return false;
+  }
+
+  void onHeader(beast::error_code ec) {
+    if (ec) return (void)failRead(ec);
+    if (parser_->is_done()) return handle();
+    const auto& req = parser_->get();
+    if (auto expect = req.find(bhttp::field::expect);
+        expect != req.end() && beast::iequals(expect->value(), "100-continue")) {
+      static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      stream_.expires_after(kWriteTimeout);
+      asio::async_write(stream_, asio::buffer(kContinue),
+                        [self = shared_from_this()](beast::error_code ec, size_t) {
+                          if (ec) return self->closeNow();
+                          self->readBody();
+                        });
+      return;
+    }
+    readBody();
+  }
+
+  void readBody() {
+    stream_.expires_after(server_.options.body_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return (void)self->failRead(ec);
+                        self->handle();
+                      });
+  }
+
+  void handle() {
+    auto& msg = parser_->get();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.setTarget(std::string_view(msg.target().data(), msg.target().size()));
+    req.version = msg.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
+    req.headers.reserve(16);
+    for (const auto& f : msg)
+      req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    req.body = std::move(msg.body());
+    req.client_ip = remote_.address().to_string();
+    req.client_port = remote_.port();
+    req.local_host = server_.host;
+    req.local_port = server_.port;
+    bool keep_alive = msg.keep_alive();
+    bool head = msg.method() == bhttp::verb::head;
+    unsigned version = msg.version();
+    parser_.reset();
+    Response resp;
+    try {
+      resp = server_.handler(req);
+    } catch (const std::exception& e) {  // a handler bug must not take the server down
+      std::fprintf(stderr, "tern: internal error handling %s %s: %s\n", req.method.c_str(),
+                   req.path.c_str(), e.what());
+      resp = Response::text(500, "internal server error\n");
+    }
+    // The loop learns of a shutdown only after this handler returns; the flag is immediate.
+    bool stopping = loop_.stopping || server_.shutting_down.load(std::memory_order_relaxed);
+    respond(std::move(resp), keep_alive && !stopping, head, version);
+  }
+
+  void respond(Response r, bool keep_alive, bool head, unsigned version) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->result(r.status);
+    res->version(version);
+    if (!r.reason.empty()) {
+      res->reason(r.reason);
+    } else if (bhttp::obsolete_reason(res->result()) == "<unknown-status>") {
+      res->reason("");  // RFC 9112 4: the reason phrase may be empty
+    }
+    for (auto& [name, value] : r.headers) {
+      if (beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding") ||
+          beast::iequals(name, "connection")) {
+        continue;  // framing is the server's business
+      }
+      res->insert(name, value);
+    }
+    res->keep_alive(keep_alive);
+    size_t n = r.body.size();
+    bool no_body = r.status < 200 || r.status == 204 || r.status == 304;
+    if (no_body) {
+      // RFC 9110 6.4.1: these responses carry no content.
+    } else if (head) {
+      res->content_length(n);
+    } else {
+      res->body() = std::move(r.body);
+      if (version >= 11 && n > kChunkedResponseThreshold) {
+        res->chunked(true);
+      } else {
+        res->content_length(n);
+      }
+    }
+    stream_.expires_after(kWriteTimeout);
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                         if (ec) return self->closeNow();
+                         if (!keep_alive) return self->lingeringClose();
+                         self->waitForRequest();
+                       });
+  }
+
+  void sendError(uint16_t status, std::string text) {
+    busy_ = true;
+    respond(Response::text(status, std::move(text) + "\n"), false, false, 11);
+  }
+
+  // Half-close and drain what the client still sends, so it reads our response rather than a
+  // reset (RFC 9112 9.6).
+  void lingeringClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return closeNow();
+    stream_.expires_after(std::chrono::seconds(2));
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(asio::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->closeNow();
+                              self->drain();
+                            });
+  }
+
+  void closeNow() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Loop& loop_;
+  Server::Impl& server_;
+  tcp::endpoint remote_;
+  bool busy_ = false;
+  std::array<char, 4096> scratch_{};
+};
+
+}  // namespace
+
+void Server::Impl::accept(Loop& loop) {
+  loop.acceptor->async_accept(loop.io, [this, &loop](beast::error_code ec, tcp::socket socket) {
+    if (loop.stopping || !loop.acceptor->is_open()) return;
+    if (ec) {
+      // EMFILE and friends: back off briefly instead of spinning.
+      auto timer = std::make_shared<asio::steady_timer>(loop.io, std::chrono::milliseconds(50));
+      timer->async_wait([this, &loop, timer](beast::error_code) {
+        if (!loop.stopping) accept(loop);
+      });
+      return;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::make_shared<Session>(std::move(socket), loop, *this)->start();
+    accept(loop);
+  });
+}
+
+void Server::Impl::beginShutdown() {
+  if (shutting_down.exchange(true)) return;
+  // Handlers posted to main_io may run in either order: the loops can finish first.
+  asio::post(main_io, [this] {
+    if (loops_done) return;
+    grace_timer.emplace(main_io, options.shutdown_grace);
+    grace_timer->async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      std::fprintf(stderr, "tern: shutdown grace period over; stopping with requests in flight\n");
+      for (auto& loop : loops) loop->io.stop();
+    });
+  });
+  for (auto& lp : loops) {
+    Loop* loop = lp.get();
+    asio::post(loop->io, [loop] {
+      loop->stopping = true;
+      beast::error_code ec;
+      if (loop->acceptor) loop->acceptor->close(ec);
+      std::vector<Session*> live(loop->sessions.begin(), loop->sessions.end());
+      for (Session* s : live) s->stop();
+    });
+  }
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() {
+  for (auto& loop : impl_->loops) {
+    if (loop->thread.joinable()) {
+      loop->io.stop();
+      loop->thread.join();
+    }
+  }
+}
+
+uint16_t Server::port() const { return impl_->port; }
+const std::string& Server::host() const { return impl_->host; }
+
+Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options, Handler handler) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->handler = std::move(handler);
+  impl->host = options.host;
+  unsigned threads = options.threads ? options.threads : 1;
+  beast::error_code ec;
+  std::string host = options.host;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  tcp::resolver resolver(impl->main_io);
+  auto results = resolver.resolve(host, std::to_string(options.port),
+                                  tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || results.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "cannot resolve listen address ", options.host, ": ",
+                ec ? ec.message() : "no addresses");
+  }
+  tcp::endpoint endpoint = results.begin()->endpoint();
+  for (unsigned i = 0; i < threads; ++i) {
+    auto loop = std::make_unique<Loop>();
+    loop->acceptor.emplace(loop->io);
+    auto& a = *loop->acceptor;
+    a.open(endpoint.protocol(), ec);
+    if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) a.set_option(reuse_port(true), ec);
+    if (!ec) a.bind(endpoint, ec);
+    if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return fail(ErrorCode::kIo, "cannot listen on ", options.host, ":",
+                  std::to_string(endpoint.port()), ": ", ec.message());
+    }
+    if (i == 0) endpoint.port(a.local_endpoint().port());  // port 0: the rest share the pick
+    impl->loops.push_back(std::move(loop));
+  }
+  impl->port = endpoint.port();
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+void Server::run() {
+  Impl& s = *impl_;
+  auto guard = asio::make_work_guard(s.main_io);
+  asio::signal_set signals(s.main_io);
+  std::function<void()> waitSignal = [&] {
+    signals.async_wait([&](beast::error_code ec, int sig) {
+      if (ec) return;
+      if (s.shutting_down) {  // a second signal: stop now
+        std::fprintf(stderr, "tern: second signal; stopping now\n");
+        for (auto& loop : s.loops) loop->io.stop();
+        return;
+      }
+      std::fprintf(stderr, "tern: %s received; finishing in-flight requests\n",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM");
+      s.beginShutdown();
+      waitSignal();
+    });
+  };
+  if (s.options.handle_signals) {
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+    waitSignal();
+  }
+  std::atomic<size_t> running{s.loops.size()};
+  for (auto& lp : s.loops) {
+    Loop* loop = lp.get();
+    s.accept(*loop);
+    loop->thread = std::thread([&s, &signals, &guard, &running, loop] {
+      loop->io.run();
+      if (--running == 0) {
+        // Pointers, not [&]: this thread's closure is gone when main_io runs the handler.
+        Impl* impl = &s;
+        auto* sigs = &signals;
+        auto* work = &guard;
+        asio::post(s.main_io, [impl, sigs, work] {
+          beast::error_code ec;
+          sigs->cancel(ec);
+          impl->loops_done = true;
+          if (impl->grace_timer) impl->grace_timer->cancel();
+          work->reset();
+        });
+      }
+    });
+  }
+  s.main_io.run();
+  for (auto& loop : s.loops) loop->thread.join();
+}
+
+void Server::shutdown() { impl_->beginShutdown(); }
+
+}  // namespace tern::http

@@ -1,0 +1,147 @@
+// WAGI requests: a fresh Store + WASI context + instance per request, CGI response from stdout.
+#include "http/wagi_executor.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include "compile/vm_abi.h"
+#include "http/cgi.h"
+#include "http/http_limits.h"
+#include "wasi/wasi.h"
+
+namespace tern::http {
+namespace {
+
+// The WASI half of a request: everything the guest sees of the world. Kept in one place so a
+// future WASI (preview 2) executor can swap it.
+wasi::WasiOptions wasiOptionsFor(std::vector<std::string> argv, std::vector<std::string> env,
+                                 const std::string& files_root, std::string stdin_bytes,
+                                 bool capture_stderr,
+                                 std::optional<std::chrono::nanoseconds> timeout) {
+  wasi::WasiOptions w;
+  w.args = std::move(argv);
+  w.env = std::move(env);
+  if (!files_root.empty()) {
+    w.preopens.push_back({.host_path = files_root, .guest_path = "/", .read_only = true});
+  }
+  w.stdin_mode = wasi::StdinMode::kBytes;
+  w.stdin_bytes = std::move(stdin_bytes);
+  w.stdout_options = {wasi::OutputMode::kCapture, wasi::ByteSize{kMaxGuestStdoutBytes}};
+  w.stderr_options = capture_stderr ? wasi::OutputOptions{wasi::OutputMode::kCapture,
+                                                          wasi::ByteSize{kMaxGuestStderrBytes}}
+                                    : wasi::OutputOptions{wasi::OutputMode::kInherit, {}};
+  if (timeout) {
+    w.deadline = std::chrono::steady_clock::now() +
+                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(*timeout);
+  }
+  return w;
+}
+
+Response failure(uint16_t status, const Request& req, const RouteMatch& match,
+                 const std::string& component, const std::string& reason) {
+  std::fprintf(stderr, "tern: %u %s %s: component \"%s\" (route \"%s\"): %s\n", status,
+               req.method.c_str(), req.path.c_str(), component.c_str(), match.raw_route.c_str(),
+               reason.c_str());
+  return Response::text(status, status == 504 ? "Gateway Timeout\n" : "Internal Server Error\n");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<WagiComponent>> WagiComponent::create(
+    instance::Engine& engine, const manifest::Component& component,
+    std::shared_ptr<const instance::Module> module, std::string entrypoint, std::string files_root,
+    std::string stderr_log) {
+  std::unique_ptr<WagiComponent> c(new WagiComponent());
+  c->engine_ = &engine;
+  c->id_ = component.id;
+  c->environment_ = component.environment;
+  c->module_ = std::move(module);
+  c->entrypoint_ = std::move(entrypoint);
+  c->files_root_ = std::move(files_root);
+  c->stderr_log_ = std::move(stderr_log);
+  bool exported = false;
+  for (const auto& e : c->module_->info().exports) {
+    exported = exported || (e.name == c->entrypoint_ && e.kind == compile::ExternKind::kFunc);
+  }
+  if (!exported) {
+    return fail(ErrorCode::kInvalidArgument, "component `", component.id, "` exports no function `",
+                c->entrypoint_,
+                "`: a WAGI component is a WASI command (built with a main function)");
+  }
+  // Link once now so missing imports show at start-up, not on the first request.
+  auto ctx = wasi::WasiContext::create(wasiOptionsFor({}, {}, "", "", true, std::nullopt));
+  if (!ctx) return fail(ctx.error());
+  instance::Store store(engine);
+  instance::Linker linker;
+  wasi::defineWasi(linker, **ctx);
+  auto inst = linker.instantiate(store, c->module_);
+  if (!inst && inst.error().code == ErrorCode::kUnlinkable) {
+    return fail(ErrorCode::kUnlinkable, "component `", component.id, "`: ", inst.error().message);
+  }
+  return c;
+}
+
+Response WagiComponent::execute(const Request& req, const RouteMatch& match,
+                                const manifest::Executor& executor, std::string_view base,
+                                const ExecLimits& limits) const {
+  std::vector<std::string> env;
+  env.reserve(environment_.size() + req.headers.size() + 32);
+  for (const auto& [k, v] : environment_) env.push_back(k + "=" + v);
+  for (std::string& e : wagiEnv(req, match, base)) {
+    std::string key = e.substr(0, e.find('='));
+    std::erase_if(env, [&](const std::string& x) { return x.starts_with(key + "="); });
+    env.push_back(std::move(e));
+  }
+  auto ctx = wasi::WasiContext::create(wasiOptionsFor(wagiArgv(executor.argv, req), std::move(env),
+                                                      files_root_, req.body, !stderr_log_.empty(),
+                                                      limits.request_timeout));
+  if (!ctx) return failure(500, req, match, id_, ctx.error().toString());
+
+  instance::StoreLimits store_limits;
+  if (limits.max_instance_memory) store_limits.max_memory_bytes = limits.max_instance_memory;
+  store_limits.deadline = limits.request_timeout;
+  instance::Store store(*engine_, store_limits);
+  instance::Linker linker;
+  wasi::defineWasi(linker, **ctx);
+
+  Result<void> ran;
+  if (auto inst = linker.instantiate(store, module_); !inst) {
+    ran = fail(inst.error());
+  } else if (instance::Func* f = (*inst)->func(entrypoint_)) {
+    auto r = store.call(f, {});
+    if (!r) ran = fail(r.error());
+  } else {
+    ran = fail(ErrorCode::kInvalidArgument, "no exported function ", entrypoint_);
+  }
+  if (!stderr_log_.empty() && !(*ctx)->capturedStderr().empty()) {
+    std::lock_guard lock(stderr_mutex_);
+    std::ofstream(stderr_log_, std::ios::app) << (*ctx)->capturedStderr();
+  }
+  if (!ran) {
+    const Error& e = ran.error();
+    if (e.code == ErrorCode::kExit && e.detail != 0) {
+      return failure(500, req, match, id_, "exited with status " + std::to_string(e.detail));
+    }
+    if (e.code == ErrorCode::kTrap &&
+        static_cast<vm::TrapKind>(e.detail) == vm::TrapKind::kDeadline) {
+      return failure(504, req, match, id_, "request timeout: " + e.toString());
+    }
+    if (e.code != ErrorCode::kExit) return failure(500, req, match, id_, e.toString());
+  }
+  std::string_view out = (*ctx)->capturedStdout();
+  if (out.empty()) {
+    return failure(500, req, match, id_,
+                   "the guest wrote nothing to stdout; a WAGI component must print headers, a "
+                   "blank line and the body (check `executor` in spin.toml)");
+  }
+  if ((*ctx)->stdoutTruncated()) {
+    return failure(
+        500, req, match, id_,
+        "the response is larger than " + std::to_string(kMaxGuestStdoutBytes) + " bytes");
+  }
+  auto res = parseCgiResponse(out);
+  if (!res) return failure(500, req, match, id_, res.error().message);
+  return std::move(*res);
+}
+
+}  // namespace tern::http

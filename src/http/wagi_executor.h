@@ -1,0 +1,63 @@
+// The WAGI executor: one request = one fresh instance of a WASI command, CGI over stdio.
+//
+// Per request: a new Store (limits: the request deadline and the instance memory cap), a new
+// WasiContext (argv from the executor template, env = component `environment` + the CGI/Spin
+// variables, stdin = request body, stdout captured, the component's files read-only at "/"),
+// instantiate, call the entrypoint (`_start`), parse stdout as a CGI response. The compiled
+// Module is shared; everything else is freed when the request ends.
+//
+// Thread safety: execute() is called concurrently from every server thread; a WagiComponent is
+// immutable after load.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "http/message.h"
+#include "http/router.h"
+#include "instance/engine.h"
+#include "manifest/manifest.h"
+
+namespace tern::http {
+
+struct ExecLimits {
+  std::optional<std::chrono::nanoseconds> request_timeout;  // nullopt: none
+  uint64_t max_instance_memory = 0;                         // 0: the engine's default
+};
+
+class WagiComponent {
+ public:
+  // Checks that `module` links against WASI preview 1 and exports `executor.entrypoint`.
+  // `files_root` (may be empty) is mounted read-only at "/". `stderr_log` (may be empty) is a
+  // file the guest's stderr is appended to; otherwise it goes to tern's stderr.
+  // Errors: kUnlinkable (an import WASI does not provide), kInvalidArgument (no entrypoint).
+  static Result<std::unique_ptr<WagiComponent>> create(
+      instance::Engine& engine, const manifest::Component& component,
+      std::shared_ptr<const instance::Module> module, std::string entrypoint,
+      std::string files_root, std::string stderr_log);
+
+  // Runs one request. Never fails: guest errors become 500 (trap, bad output), 504 (deadline),
+  // each logged once to stderr naming the component, the route and the reason.
+  Response execute(const Request& req, const RouteMatch& match, const manifest::Executor& executor,
+                   std::string_view base, const ExecLimits& limits) const;
+
+  const std::string& id() const { return id_; }
+
+ private:
+  WagiComponent() = default;
+  instance::Engine* engine_ = nullptr;
+  std::string id_;
+  std::vector<std::pair<std::string, std::string>> environment_;
+  std::shared_ptr<const instance::Module> module_;
+  std::string entrypoint_;
+  std::string files_root_;
+  std::string stderr_log_;
+  mutable std::mutex stderr_mutex_;
+};
+
+}  // namespace tern::http

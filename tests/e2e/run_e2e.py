@@ -1,0 +1,384 @@
+#!/usr/bin/env python3
+"""End-to-end driver: runs every tests/e2e/<case>/ against the real `tern up` over real sockets.
+
+A case folder holds a spin.toml and either
+  exchange.http     the expected raw HTTP exchange (format below), with optional
+  args              extra `tern up` flags (one line), and
+  expect_log.txt    lines (with {*} wildcards) that must appear in tern's stderr; or
+  expect_error.txt  for a manifest that must not load: tern exits 1, prints every listed line
+                    (with {*} wildcards) on stderr, and never listens.
+Guests come from tests/e2e/guests/*.c (and <case>/*.c), built to .wasm by CMake; the driver copies
+the case and every built .wasm into a temporary folder and serves it from there.
+
+exchange.http: blocks introduced by marker lines.
+  === new connection      open a fresh connection (one is opened at the start)
+  === closed              the server must have closed the connection
+  === refused             a new connection must be refused (after a graceful shutdown)
+  === exit N              tern must exit with status N (within 10 s)
+  >>> [pipeline] [chunked] [sigterm-after=SECONDS]
+      a raw request: header lines (CRLF added), a blank line, then the body. The block's final
+      newline is not part of it. Content-Length is added when the body is not empty and neither
+      it nor Transfer-Encoding is given. `chunked` sends the body in 1000-byte chunks.
+      `pipeline` sends it together with the next request(s); responses are then read in order.
+      `sigterm-after` sends SIGTERM to tern that long after the request went out.
+  <<< [close] [interim]
+      the expected response: the status line, then headers that must be present (name
+      case-insensitive, value exact), a blank line, then the exact body. `close`: the server must
+      close the connection after it. `interim`: a 1xx response; the request still awaits its own.
+In request and response text {repeat:N:TEXT} expands to TEXT repeated to N bytes; in expected text
+{*} matches anything.
+"""
+import argparse
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+REPEAT = re.compile(r"\{repeat:(\d+):([^}]*)\}")
+
+
+def expand(text):
+    return REPEAT.sub(lambda m: (m.group(2) * (int(m.group(1)) // max(1, len(m.group(2))) + 1))[: int(m.group(1))], text)
+
+
+def wildcard_match(pattern, text):
+    parts = pattern.split("{*}")
+    if len(parts) == 1:
+        return pattern == text  # the common case; also avoids compiling megabyte regexes
+    if not (text.startswith(parts[0]) and text.endswith(parts[-1])) or len(text) < len(parts[0]) + len(parts[-1]):
+        return False
+    return re.fullmatch(".*?".join(re.escape(p) for p in parts), text, re.DOTALL) is not None
+
+
+class CaseFailure(Exception):
+    pass
+
+
+def parse_exchange(text):
+    """Returns a list of steps: ('conn', arg) / ('send', opts, raw) / ('expect', opts, raw)."""
+    steps, kind, opts, lines = [], None, [], []
+
+    def flush():
+        if kind:
+            steps.append((kind, opts, "\n".join(lines)))
+
+    if text.endswith("\n"):
+        text = text[:-1]  # the file's own final newline
+    for line in text.split("\n"):
+        if line.startswith(">>>") or line.startswith("<<<") or line.startswith("==="):
+            flush()
+            kind, lines = None, []
+            marker, rest = line[:3], line[3:].split()
+            if marker == "===":
+                steps.append(("conn", rest, ""))
+            else:
+                kind, opts = ("send" if marker == ">>>" else "expect"), rest
+        elif kind:
+            lines.append(line)
+        elif line.strip() and not line.startswith("#"):
+            raise CaseFailure(f"text outside a block in exchange.http: {line!r}")
+    flush()
+    return steps
+
+
+def build_request(raw, opts):
+    raw = expand(raw)
+    head, _, body = raw.partition("\n\n")
+    lines = head.split("\n")
+    names = [l.split(":", 1)[0].strip().lower() for l in lines[1:]]
+    body_bytes = body.encode()
+    if "chunked" in opts:
+        lines.append("Transfer-Encoding: chunked")
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(body_bytes[i:i + 1000]), body_bytes[i:i + 1000])
+                          for i in range(0, len(body_bytes), 1000))
+        body_bytes = chunks + b"0\r\n\r\n"
+    elif body_bytes and "content-length" not in names and "transfer-encoding" not in names:
+        lines.append(f"Content-Length: {len(body_bytes)}")
+    method = lines[0].split(" ", 1)[0]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body_bytes, method
+
+
+class Conn:
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+        self.buf = bytearray()
+        self.eof = False
+
+    def _fill(self):
+        data = self.sock.recv(1 << 20)
+        if not data:
+            self.eof = True
+            raise CaseFailure("connection closed by the server while reading a response")
+        self.buf += data
+
+    def _read_until(self, sep):
+        while sep not in self.buf:
+            self._fill()
+        i = self.buf.index(sep)
+        out = bytes(self.buf[:i])
+        del self.buf[:i + len(sep)]
+        return out
+
+    def _read_n(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+    def read_response(self, method):
+        head = self._read_until(b"\r\n\r\n").decode("latin-1")
+        status_line, *header_lines = head.split("\r\n")
+        headers = [(h.split(":", 1)[0].strip().lower(), h.split(":", 1)[1].strip()) for h in header_lines]
+        hmap = {}
+        for k, v in headers:
+            hmap.setdefault(k, v)
+        code = int(status_line.split(" ")[1])
+        if method == "HEAD" or code in (204, 304) or 100 <= code < 200:
+            body = b""
+        elif hmap.get("transfer-encoding", "").lower() == "chunked":
+            body = b""
+            while True:
+                size = int(self._read_until(b"\r\n").split(b";")[0], 16)
+                if size == 0:
+                    self._read_until(b"\r\n")
+                    break
+                body += self._read_n(size)
+                self._read_n(2)
+        elif "content-length" in hmap:
+            body = self._read_n(int(hmap["content-length"]))
+        else:
+            while not self.eof:
+                try:
+                    self._fill()
+                except CaseFailure:
+                    break
+            body, self.buf = bytes(self.buf), bytearray()
+        return status_line, headers, body
+
+    def closed_by_server(self, timeout=5):
+        if self.buf:
+            return False
+        self.sock.settimeout(timeout)
+        try:
+            return self.sock.recv(1) == b""
+        except (ConnectionResetError, socket.timeout):
+            return False
+
+
+def check_response(got, expected_raw, opts, conn):
+    status_line, headers, body = got
+    exp = expand(expected_raw)
+    head, _, exp_body = exp.partition("\n\n")
+    exp_lines = head.split("\n")
+    if not wildcard_match(exp_lines[0], status_line):
+        raise CaseFailure(f"status: expected {exp_lines[0]!r}, got {status_line!r}\nbody: {body[:500]!r}")
+    for line in exp_lines[1:]:
+        if not line.strip():
+            continue
+        name, _, value = line.partition(":")
+        name, value = name.strip().lower(), value.strip()
+        values = [v for k, v in headers if k == name]
+        if not any(wildcard_match(value, v) for v in values):
+            raise CaseFailure(f"header {name}: expected {value!r}, got {values!r} (status {status_line})")
+    text = body.decode("latin-1")
+    if not wildcard_match(exp_body, text):
+        shown = text if len(text) < 2000 else text[:1000] + f"... ({len(text)} bytes)"
+        want = exp_body if len(exp_body) < 2000 else exp_body[:1000] + f"... ({len(exp_body)} bytes)"
+        raise CaseFailure(f"body of {status_line!r}:\n--- expected\n{want}\n--- got\n{shown}")
+    if "close" in opts and not conn.closed_by_server():
+        raise CaseFailure("the server kept the connection open; expected it to close")
+
+
+class Tern:
+    def __init__(self, tern, folder, args, cache):
+        self.err_path = os.path.join(folder, "tern.stderr")
+        self.err = open(self.err_path, "wb")
+        env = dict(os.environ, TERN_CACHE_DIR=cache)
+        self.proc = subprocess.Popen([tern, "up", "-f", folder, "--listen", "127.0.0.1:0"] + args,
+                                     stdout=subprocess.PIPE, stderr=self.err, env=env)
+        self.banner = ""
+        self.port = None
+        deadline = time.time() + 120  # first start compiles every guest
+        while time.time() < deadline and self.port is None:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)
+            if ready:
+                line = self.proc.stdout.readline().decode()
+                if not line:
+                    break
+                self.banner += line
+                m = re.match(r"Serving http://127\.0\.0\.1:(\d+)", line)
+                if m:
+                    self.port = int(m.group(1))
+        if self.port is None:
+            self.stop()
+            raise CaseFailure(f"tern did not start:\n{self.stderr()}")
+
+    def stderr(self):
+        self.err.flush()
+        with open(self.err_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def run_exchange(tern, steps):
+    conn = Conn(tern.port)
+    pending = []  # (method) of pipelined requests not yet answered
+    i = 0
+    while i < len(steps):
+        kind, opts, raw = steps[i]
+        if kind == "conn":
+            what = opts[0] if opts else ""
+            if what == "new":
+                conn = Conn(tern.port)
+            elif what == "closed":
+                if not conn.closed_by_server():
+                    raise CaseFailure("expected the server to close the connection")
+            elif what == "refused":
+                try:
+                    socket.create_connection(("127.0.0.1", tern.port), timeout=2).close()
+                    raise CaseFailure("a connection was accepted after shutdown")
+                except OSError:
+                    pass
+            elif what == "exit":
+                try:
+                    rc = tern.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    raise CaseFailure("tern did not exit after SIGTERM")
+                if rc != int(opts[1]):
+                    raise CaseFailure(f"tern exited with {rc}, expected {opts[1]}")
+            else:
+                raise CaseFailure(f"unknown === step {opts}")
+        elif kind == "send":
+            data, method = build_request(raw, opts)
+            batch, methods = data, [method]
+            while "pipeline" in opts and i + 1 < len(steps) and steps[i + 1][0] == "send":
+                i += 1
+                kind, opts, raw = steps[i]
+                more, method = build_request(raw, opts)
+                batch += more
+                methods.append(method)
+            conn.sock.sendall(batch)
+            for o in opts:
+                if o.startswith("sigterm-after="):
+                    time.sleep(float(o.split("=", 1)[1]))
+                    tern.proc.send_signal(signal.SIGTERM)
+            pending.extend(methods)
+        elif kind == "expect":
+            if not pending:
+                raise CaseFailure("<<< without a request to answer")
+            method = pending[0] if "interim" in opts else pending.pop(0)
+            check_response(conn.read_response(method), raw, opts, conn)
+        i += 1
+    if pending:
+        raise CaseFailure(f"{len(pending)} request(s) without an expected response")
+
+
+def prepare(case_dir, wasm_dirs, tmp):
+    folder = os.path.join(tmp, os.path.basename(case_dir))
+    shutil.copytree(case_dir, folder)
+    for d in wasm_dirs:
+        if os.path.isdir(d):
+            for name in os.listdir(d):
+                if name.endswith(".wasm"):
+                    shutil.copy(os.path.join(d, name), folder)
+    return folder
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def run_case(case_dir, args, tmp):
+    name = os.path.basename(case_dir)
+    folder = prepare(case_dir, [os.path.join(args.wasm_dir, "guests"), os.path.join(args.wasm_dir, name)], tmp)
+    error_file = os.path.join(folder, "expect_error.txt")
+    if os.path.exists(error_file):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env = dict(os.environ, TERN_CACHE_DIR=args.cache)
+        p = subprocess.Popen([args.tern, "up", "-f", folder, "--listen", f"127.0.0.1:{port}"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        refused = True
+        start = time.time()
+        while p.poll() is None and time.time() - start < 60:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                refused = False
+            except OSError:
+                pass
+            time.sleep(0.05)
+        if p.poll() is None:
+            p.kill()
+            raise CaseFailure("tern kept running with a bad manifest")
+        out, err = p.communicate()
+        err = err.decode(errors="replace")
+        if p.returncode != 1:
+            raise CaseFailure(f"exit status {p.returncode}, expected 1\n{err}")
+        if not refused:
+            raise CaseFailure("tern listened although the manifest is bad")
+        for line in read(error_file).splitlines():
+            if line.strip() and not any(wildcard_match("{*}" + line.strip() + "{*}", l) for l in err.splitlines()):
+                raise CaseFailure(f"stderr lacks {line.strip()!r}:\n{err}")
+        return
+    extra = read(os.path.join(folder, "args")).split() if os.path.exists(os.path.join(folder, "args")) else []
+    tern = Tern(args.tern, folder, extra, args.cache)
+    try:
+        run_exchange(tern, parse_exchange(read(os.path.join(folder, "exchange.http"))))
+    except (CaseFailure, OSError) as e:
+        tern.stop()
+        raise CaseFailure(f"{e}\n--- tern stderr ---\n{tern.stderr()}")
+    rc = tern.stop()
+    if rc != 0:
+        raise CaseFailure(f"tern exited with {rc} after SIGTERM\n{tern.stderr()}")
+    log_file = os.path.join(folder, "expect_log.txt")
+    if os.path.exists(log_file):
+        log = tern.stderr().splitlines()
+        for line in read(log_file).splitlines():
+            if line.strip() and not any(wildcard_match("{*}" + line.strip() + "{*}", l) for l in log):
+                raise CaseFailure(f"tern stderr lacks {line.strip()!r}:\n" + "\n".join(log))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tern", required=True)
+    ap.add_argument("--cases", required=True, help="tests/e2e source folder")
+    ap.add_argument("--wasm-dir", required=True, help="where CMake put the guests' .wasm")
+    ap.add_argument("--cache", required=True, help="artifact cache for tern")
+    ap.add_argument("only", nargs="*", help="case names to run (default: all)")
+    args = ap.parse_args()
+    cases = sorted(d for d in os.listdir(args.cases)
+                   if os.path.exists(os.path.join(args.cases, d, "spin.toml")) and (not args.only or d in args.only))
+    failed = []
+    with tempfile.TemporaryDirectory(prefix="tern-e2e-") as tmp:
+        for c in cases:
+            t0 = time.time()
+            try:
+                run_case(os.path.join(args.cases, c), args, tmp)
+                print(f"PASS {c} ({time.time() - t0:.1f}s)", flush=True)
+            except CaseFailure as e:
+                failed.append(c)
+                print(f"FAIL {c}: {e}", flush=True)
+    print(f"e2e: {len(cases) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed or not cases else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
