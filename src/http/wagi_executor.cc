@@ -68,13 +68,13 @@ Result<std::unique_ptr<WagiComponent>> WagiComponent::create(
                 c->entrypoint_,
                 "`: a WAGI component is a WASI command (built with a main function)");
   }
+  wasi::defineWasi(c->linker_);
   // Link once now so missing imports show at start-up, not on the first request.
   auto ctx = wasi::WasiContext::create(wasiOptionsFor({}, {}, "", "", true, std::nullopt));
   if (!ctx) return fail(ctx.error());
   instance::Store store(engine);
-  instance::Linker linker;
-  wasi::defineWasi(linker, **ctx);
-  auto inst = linker.instantiate(store, c->module_);
+  store.setUserData(ctx->get());
+  auto inst = c->linker_.instantiate(store, c->module_);
   if (!inst && inst.error().code == ErrorCode::kUnlinkable) {
     return fail(ErrorCode::kUnlinkable, "component `", component.id, "`: ", inst.error().message);
   }
@@ -101,11 +101,10 @@ Response WagiComponent::execute(const Request& req, const RouteMatch& match,
   if (limits.max_instance_memory) store_limits.max_memory_bytes = limits.max_instance_memory;
   store_limits.deadline = limits.request_timeout;
   instance::Store store(*engine_, store_limits);
-  instance::Linker linker;
-  wasi::defineWasi(linker, **ctx);
+  store.setUserData(ctx->get());
 
   Result<void> ran;
-  if (auto inst = linker.instantiate(store, module_); !inst) {
+  if (auto inst = linker_.instantiate(store, module_); !inst) {
     ran = fail(inst.error());
   } else if (instance::Func* f = (*inst)->func(entrypoint_)) {
     auto r = store.call(f, {});

@@ -54,6 +54,9 @@ class WagiComponent {
   std::string id_;
   std::vector<std::pair<std::string, std::string>> environment_;
   std::shared_ptr<const instance::Module> module_;
+  // WASI bound through each request store's user data: built once, shared by all threads
+  // (Linker::instantiate only reads it).
+  instance::Linker linker_;
   std::string entrypoint_;
   std::string files_root_;
   std::string stderr_log_;

@@ -310,9 +310,10 @@ class Linker {
   // A host function, materialised in each store that instantiates a module importing it.
   void defineHostFunc(std::string module, std::string name, FuncType type, HostCallback callback);
 
-  // Link, allocate, initialise segments, run the start function. Errors: kUnlinkable (import
+  // Link, allocate, initialise segments, run the start function. Const and safe to call from
+  // many threads at once (for different stores) while nothing defines into this linker. Errors: kUnlinkable (import
   // missing or mismatched, message names it), kUninstantiable/kTrap (segment or start trapped).
-  Result<Instance*> instantiate(Store& store, std::shared_ptr<const Module> module);
+  Result<Instance*> instantiate(Store& store, std::shared_ptr<const Module> module) const;
 
  private:
   struct HostDef {

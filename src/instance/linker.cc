@@ -43,7 +43,7 @@ std::string importName(const compile::Import& imp) {
 
 }  // namespace
 
-Result<Instance*> Linker::instantiate(Store& store, std::shared_ptr<const Module> module) {
+Result<Instance*> Linker::instantiate(Store& store, std::shared_ptr<const Module> module) const {
   const ModuleInfo& info = module->info();
   auto inst = std::unique_ptr<Instance>(new Instance());
   Instance& in = *inst;
