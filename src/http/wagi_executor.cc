@@ -1,6 +1,9 @@
 // WAGI requests: a fresh Store + WASI context + instance per request, CGI response from stdout.
 #include "http/wagi_executor.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include <cstdio>
 #include <fstream>
 
@@ -84,13 +87,22 @@ Result<std::unique_ptr<WagiComponent>> WagiComponent::create(
 Response WagiComponent::execute(const Request& req, const RouteMatch& match,
                                 const manifest::Executor& executor, std::string_view base,
                                 const ExecLimits& limits) const {
-  std::vector<std::string> env;
-  env.reserve(environment_.size() + req.headers.size() + 32);
-  for (const auto& [k, v] : environment_) env.push_back(k + "=" + v);
-  for (std::string& e : wagiEnv(req, match, base)) {
-    std::string key = e.substr(0, e.find('='));
-    std::erase_if(env, [&](const std::string& x) { return x.starts_with(key + "="); });
-    env.push_back(std::move(e));
+  // The request's CGI variables win over the component's `environment` of the same name.
+  std::vector<std::string> env = wagiEnv(req, match, base);
+  if (!environment_.empty()) {
+    std::vector<std::string_view> keys;
+    keys.reserve(env.size());
+    for (const auto& e : env) keys.push_back(std::string_view(e).substr(0, e.find('=')));
+    std::sort(keys.begin(), keys.end());
+    std::vector<std::string> merged;
+    merged.reserve(environment_.size() + env.size());
+    for (const auto& [k, v] : environment_) {
+      if (!std::binary_search(keys.begin(), keys.end(), std::string_view(k))) {
+        merged.push_back(k + "=" + v);
+      }
+    }
+    std::move(env.begin(), env.end(), std::back_inserter(merged));
+    env = std::move(merged);
   }
   auto ctx = wasi::WasiContext::create(wasiOptionsFor(wagiArgv(executor.argv, req), std::move(env),
                                                       files_root_, req.body, !stderr_log_.empty(),

@@ -281,6 +281,8 @@ class Store {
   Result<Table*> createTable(const TableType& type, void* init);
   Result<Global*> createGlobal(const GlobalType& type, const Value& init);
   Func* createHostFunc(FuncType type, HostCallback callback);
+  // The same, with the engine's canonical id for `type` already known (skips a locked lookup).
+  Func* createHostFunc(FuncType type, HostCallback callback, uint32_t type_id);
 
  private:
   friend class Linker;

@@ -60,7 +60,15 @@ Result<Instance*> Linker::instantiate(Store& store, std::shared_ptr<const Module
     if (it != externs_.end()) {
       ext = it->second;
     } else if (auto h = host_funcs_.find({imp.module, imp.name}); h != host_funcs_.end()) {
-      ext = Extern{ExternKind::kFunc, store.createHostFunc(h->second.type, h->second.callback)};
+      // A matching signature reuses the module's canonical id: no registry lock per request.
+      Func* f;
+      uint32_t t = imp.kind == ExternKind::kFunc ? info.func_types[imp.index] : 0;
+      if (imp.kind == ExternKind::kFunc && h->second.type == info.types[t]) {
+        f = store.createHostFunc(h->second.type, h->second.callback, module->type_ids_[t]);
+      } else {
+        f = store.createHostFunc(h->second.type, h->second.callback);
+      }
+      ext = Extern{ExternKind::kFunc, f};
     } else {
       return fail(ErrorCode::kUnlinkable, "unknown import ", importName(imp));
     }

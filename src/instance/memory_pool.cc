@@ -41,10 +41,14 @@ Result<std::shared_ptr<MemoryImage>> MemoryImage::create(const compile::ModuleIn
   if (ftruncate(image->fd_, static_cast<off_t>(image->size_)) != 0) {
     return fail(ErrorCode::kResourceExhausted, "ftruncate: ", errnoText());
   }
+  if (image->size_ <= limits::kKeepResidentBytes) image->pristine_.assign(image->size_, 0);
   for (const auto& d : info.datas) {
     if (d.mode != compile::SegmentMode::kActive || d.bytes.empty()) continue;
     uint32_t off;
     std::memcpy(&off, d.offset.bytes, 4);
+    if (!image->pristine_.empty()) {
+      std::memcpy(image->pristine_.data() + off, d.bytes.data(), d.bytes.size());
+    }
     size_t done = 0;
     while (done < d.bytes.size()) {
       ssize_t n = pwrite(image->fd_, d.bytes.data() + done, d.bytes.size() - done,
@@ -149,7 +153,16 @@ Result<void> MemorySlotPool::grow(MemorySlot* slot, uint64_t new_bytes) {
 }
 
 void MemorySlotPool::release(MemorySlot* slot) {
-  if (slot->accessible) madvise(slot->base, slot->accessible, MADV_DONTNEED);
+  uint64_t image_bytes = slot->image ? slot->image->size() : 0;
+  bool copyable = !slot->image || !slot->image->pristine().empty();
+  if (slot->accessible <= limits::kKeepResidentBytes && copyable) {
+    // Small memories: copying back is cheaper than madvise, whose TLB shootdown interrupts every
+    // other core running this process and whose pages must then be faulted in again.
+    if (image_bytes) std::memcpy(slot->base, slot->image->pristine().data(), image_bytes);
+    std::memset(slot->base + image_bytes, 0, slot->accessible - image_bytes);
+  } else if (slot->accessible) {
+    madvise(slot->base, slot->accessible, MADV_DONTNEED);
+  }
   std::lock_guard lock(mutex_);
   free_.push_back(slot);
 }

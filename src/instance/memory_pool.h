@@ -21,11 +21,14 @@ class MemoryImage {
   ~MemoryImage();
   int fd() const { return fd_; }
   uint64_t size() const { return size_; }  // bytes mapped from the image, page aligned
+  // The image's bytes, kept when small enough for slots to be reset by copying; else empty.
+  const std::vector<uint8_t>& pristine() const { return pristine_; }
 
  private:
   MemoryImage() = default;
   int fd_ = -1;
   uint64_t size_ = 0;
+  std::vector<uint8_t> pristine_;
 };
 
 class MemorySlotPool;
@@ -46,7 +49,7 @@ class MemorySlotPool {
   Result<MemorySlot*> acquire(const std::shared_ptr<const MemoryImage>& image, uint64_t initial_bytes);
   // Makes [0, new_bytes) accessible (growth only).
   Result<void> grow(MemorySlot* slot, uint64_t new_bytes);
-  // Resets contents (madvise) and returns the slot for reuse.
+  // Resets contents (a copy for small memories, madvise otherwise) and returns the slot.
   void release(MemorySlot* slot);
 
   size_t slotsCreated() const { return all_.size(); }

@@ -179,6 +179,11 @@ Result<Global*> Store::createGlobal(const GlobalType& type, const Value& init) {
 }
 
 Func* Store::createHostFunc(FuncType type, HostCallback callback) {
+  uint32_t id = engine_.typeId(type);
+  return createHostFunc(std::move(type), std::move(callback), id);
+}
+
+Func* Store::createHostFunc(FuncType type, HostCallback callback, uint32_t type_id) {
   auto f = std::unique_ptr<Func>(new Func());
   f->type_ = std::move(type);
   f->host_ = std::make_unique<Func::HostData>();
@@ -187,7 +192,7 @@ Func* Store::createHostFunc(FuncType type, HostCallback callback) {
   f->host_->store = this;
   f->host_->callback = std::move(callback);
   f->ref_.code = nullptr;  // bound to a host adapter when a module imports it
-  f->ref_.type_id = engine_.typeId(f->type_);
+  f->ref_.type_id = type_id;
   f->ref_.context = reinterpret_cast<vm::VMContext*>(&f->host_->hctx);
   funcs_.push_back(std::move(f));
   return funcs_.back().get();

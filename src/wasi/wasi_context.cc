@@ -34,6 +34,15 @@ namespace {
 abi::Filetype stdioFiletype(int host_fd) {
   // As wasmtime: a terminal is a character device, anything else (pipe, file, /dev/null) is
   // reported as unknown, so guests do not assume seekability or tty behaviour.
+  // Asked once per stdio fd and process: a per-request ioctl(TCGETS) shows in server profiles.
+  static const std::array<abi::Filetype, 3> kStdio = [] {
+    std::array<abi::Filetype, 3> out{};
+    for (int fd = 0; fd < 3; ++fd) {
+      out[fd] = isatty(fd) ? abi::Filetype::kCharacterDevice : abi::Filetype::kUnknown;
+    }
+    return out;
+  }();
+  if (host_fd >= 0 && host_fd < 3) return kStdio[host_fd];
   return isatty(host_fd) ? abi::Filetype::kCharacterDevice : abi::Filetype::kUnknown;
 }
 
