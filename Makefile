@@ -24,6 +24,8 @@ test: build
 
 bench: build
 	bench/run-engine.sh $(BUILD)
+	bench/http_bench.sh $(BUILD)
+	bench/edge_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
