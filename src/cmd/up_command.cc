@@ -10,16 +10,20 @@
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
+#include <tuple>
 
 #include "http/app.h"
 #include "http/server.h"
 #include "instance/engine.h"
 #include "manifest/manifest.h"
+#include "manifest/units.h"
 
 namespace tern::cmd {
 namespace {
 
 namespace fs = std::filesystem;
+using manifest::parseDuration;
+using manifest::parseSize;
 
 std::string cacheDir(const UpOptions& o) {
   if (!o.cache_dir.empty()) return o.cache_dir;
@@ -118,27 +122,53 @@ void printBanner(const http::App& app, const std::string& host, uint16_t port) {
   std::fflush(stdout);
 }
 
-int runUp(const UpOptions& o) {
-  if (o.build) {
-    if (int rc = runBuild(o.file); rc != 0) return rc;
-  }
-  http::AppOptions app_options;
+// The limit flags (node defaults for every component) into `out`; false after printing an error.
+bool parseLimitFlags(const UpOptions& o, http::AppOptions& out) {
   auto timeout = parseDuration(o.request_timeout);
   if (!timeout) {
     std::fprintf(stderr, "error: --request-timeout '%s' is not a duration (try 500ms, 30s, 2m)\n",
                  o.request_timeout.c_str());
-    return 1;
+    return false;
   }
-  if (timeout->count() > 0) app_options.limits.request_timeout = *timeout;
+  if (timeout->count() > 0) out.limits.request_timeout = *timeout;
   if (!o.max_instance_memory.empty()) {
     auto mem = parseSize(o.max_instance_memory);
     if (!mem || *mem == 0) {
       std::fprintf(stderr, "error: --max-instance-memory '%s' is not a size (try 64MB, 1GiB)\n",
                    o.max_instance_memory.c_str());
-      return 1;
+      return false;
     }
-    app_options.limits.max_instance_memory = *mem;
+    out.limits.max_instance_memory = *mem;
   }
+  for (auto [flag, text, field] :
+       {std::tuple{"--max-output", &o.max_output, &out.limits.max_output},
+        std::tuple{"--max-request-body", &o.max_request_body, &out.max_request_body}}) {
+    auto size = parseSize(*text);
+    if (!size || *size == 0) {
+      std::fprintf(stderr, "error: %s '%s' is not a size above 0 (try 1MiB, 64MB)\n", flag,
+                   text->c_str());
+      return false;
+    }
+    *field = *size;
+  }
+  auto queue_timeout = parseDuration(o.queue_timeout);
+  if (!queue_timeout) {
+    std::fprintf(stderr, "error: --queue-timeout '%s' is not a duration (try 200ms, 1s)\n",
+                 o.queue_timeout.c_str());
+    return false;
+  }
+  out.queue = {o.queue_length, *queue_timeout};
+  out.max_concurrent = o.max_concurrent;
+  out.max_concurrent_per_component = o.max_concurrent_per_component;
+  return true;
+}
+
+int runUp(const UpOptions& o) {
+  if (o.build) {
+    if (int rc = runBuild(o.file); rc != 0) return rc;
+  }
+  http::AppOptions app_options;
+  if (!parseLimitFlags(o, app_options)) return 1;
   auto listen = parseListen(o.listen);
   if (!listen) {
     std::fprintf(stderr, "error: --listen expects HOST:PORT, got '%s'\n", o.listen.c_str());
@@ -181,6 +211,7 @@ int runUp(const UpOptions& o) {
   so.host = listen->host;
   so.port = listen->port;
   so.threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  so.max_body_bytes = (*app)->maxRequestBody();
   if (app_options.limits.request_timeout) {
     so.shutdown_grace =
         std::chrono::duration_cast<std::chrono::milliseconds>(*app_options.limits.request_timeout) +
@@ -200,51 +231,6 @@ int runUp(const UpOptions& o) {
 
 }  // namespace
 
-std::optional<std::chrono::milliseconds> parseDuration(std::string_view text) {
-  double value = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || value < 0) return std::nullopt;
-  std::string_view unit(p, text.data() + text.size() - p);
-  double ms;
-  if (unit == "ms")
-    ms = value;
-  else if (unit == "s" || unit.empty())
-    ms = value * 1000;
-  else if (unit == "m" || unit == "min")
-    ms = value * 60'000;
-  else if (unit == "h")
-    ms = value * 3'600'000;
-  else
-    return std::nullopt;
-  return std::chrono::milliseconds(static_cast<int64_t>(ms));
-}
-
-std::optional<uint64_t> parseSize(std::string_view text) {
-  uint64_t value = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc()) return std::nullopt;
-  std::string unit(p, text.data() + text.size() - p);
-  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  static const std::pair<const char*, uint64_t> kUnits[] = {{"", 1},
-                                                            {"b", 1},
-                                                            {"k", 1000},
-                                                            {"kb", 1000},
-                                                            {"kib", 1ull << 10},
-                                                            {"m", 1000000},
-                                                            {"mb", 1000000},
-                                                            {"mib", 1ull << 20},
-                                                            {"g", 1000000000},
-                                                            {"gb", 1000000000},
-                                                            {"gib", 1ull << 30}};
-  for (const auto& [name, mult] : kUnits) {
-    if (unit == name) {
-      if (value > UINT64_MAX / mult) return std::nullopt;
-      return value * mult;
-    }
-  }
-  return std::nullopt;
-}
-
 void addUpCommands(CLI::App& app, UpCommands& cmds) {
   UpOptions& o = cmds.up_options;
   cmds.up = app.add_subcommand("up", "serve a Spin application (spin.toml) over HTTP");
@@ -255,6 +241,18 @@ void addUpCommands(CLI::App& app, UpCommands& cmds) {
                       "cap on each instance's linear memory: bytes, 64MB, 1GiB");
   cmds.up->add_option("--request-timeout", o.request_timeout,
                       "deadline per request, e.g. 500ms, 30s (default 30s; 0: none)");
+  cmds.up->add_option("--max-output", o.max_output,
+                      "cap on a guest's response (captured stdout) per request (default 64MiB)");
+  cmds.up->add_option("--max-request-body", o.max_request_body,
+                      "largest request body; more gives 413 (default 64MiB)");
+  cmds.up->add_option("--max-concurrent", o.max_concurrent,
+                      "instances running at once on this node (default 0: no cap)");
+  cmds.up->add_option("--max-concurrent-per-component", o.max_concurrent_per_component,
+                      "instances of one component at once (default 0: no cap)");
+  cmds.up->add_option("--queue-length", o.queue_length,
+                      "requests that may wait for a slot per cap; more get 503 (default 128)");
+  cmds.up->add_option("--queue-timeout", o.queue_timeout,
+                      "longest wait for a slot before 503 + Retry-After (default 1s)");
   cmds.up->add_option("--threads", o.threads, "event-loop threads (default: one per core)");
   cmds.up->add_option("--log-dir", o.log_dir,
                       "write each component's stderr to DIR/<id>_stderr.txt");

@@ -1,5 +1,9 @@
 // `tern up` (serve a Spin app over HTTP) and `tern build` (run its components' build commands).
 //
+// The limit flags of `tern up` are node defaults; a component's `[component.<id>.tern]` table
+// overrides them (see manifest/manifest.h, ComponentLimits). Durations and sizes are parsed by
+// manifest/units.h.
+//
 //   UpCommands cmds;                 // must outlive app.parse(): CLI11 binds to its fields
 //   addUpCommands(app, cmds);
 //   app.parse(argc, argv);
@@ -17,6 +21,12 @@ struct UpOptions {
   std::string listen = "127.0.0.1:3000";
   std::string max_instance_memory;      // "64MB", "1GiB", bytes; empty: no cap beyond Wasm's
   std::string request_timeout = "30s";  // "500ms", "30s", "2m"; "0": none
+  std::string max_output = "64MiB";     // captured stdout (the WAGI response) per request
+  std::string max_request_body = "64MiB";
+  unsigned max_concurrent = 0;                // instances at once on the node; 0: no cap
+  unsigned max_concurrent_per_component = 0;  // default for components; 0: no cap
+  unsigned queue_length = 128;                // waiters per admission gate
+  std::string queue_timeout = "1s";           // longest wait for a slot before 503
   unsigned threads = 0;                 // 0: one per core
   std::string log_dir;
   bool build = false;
@@ -36,10 +46,5 @@ void addUpCommands(CLI::App& app, UpCommands& cmds);
 
 // Runs `up` or `build` when one of them was parsed and returns the exit code; nullopt otherwise.
 std::optional<int> runUpCommands(const UpCommands& cmds);
-
-// "500ms", "30s", "2m", "1h" (a bare number is seconds). nullopt when malformed.
-std::optional<std::chrono::milliseconds> parseDuration(std::string_view text);
-// "65536", "64KB"/"64MB"/"1GB" (powers of 1000), "64KiB"/"64MiB"/"1GiB" (powers of 1024).
-std::optional<uint64_t> parseSize(std::string_view text);
 
 }  // namespace tern::cmd

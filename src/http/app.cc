@@ -1,6 +1,8 @@
 // Application loading (compile, stage files, route) and request dispatch.
 #include "http/app.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -36,6 +38,25 @@ Result<std::string> makeStageRoot() {
 
 }  // namespace
 
+// The component's [component.<id>.tern] values over the node defaults.
+App::Served App::servedWith(const manifest::ComponentLimits& l, const AppOptions& o) {
+  App::Served s;
+  s.limits = o.limits;
+  if (l.request_timeout) {
+    if (l.request_timeout->count() > 0) {
+      s.limits.request_timeout = *l.request_timeout;
+    } else {
+      s.limits.request_timeout.reset();
+    }
+  }
+  if (l.max_instance_memory) s.limits.max_instance_memory = *l.max_instance_memory;
+  if (l.max_output) s.limits.max_output = *l.max_output;
+  s.max_request_body = l.max_request_body.value_or(o.max_request_body);
+  s.gate =
+      std::make_unique<Gate>(l.max_concurrent.value_or(o.max_concurrent_per_component), o.queue);
+  return s;
+}
+
 App::~App() {
   if (!stage_root_.empty()) {
     std::error_code ec;
@@ -48,6 +69,7 @@ Result<std::unique_ptr<App>> App::load(manifest::Manifest m, instance::Engine& e
                                        std::vector<std::string>* warnings) {
   std::unique_ptr<App> app(new App());
   app->options_ = options;
+  app->node_gate_ = std::make_unique<Gate>(options.max_concurrent, options.queue);
   std::vector<std::string> errors;
   std::vector<RouteEntry> entries;
   std::vector<std::pair<std::string, std::string>> wagi;  // component id -> entrypoint
@@ -99,7 +121,9 @@ Result<std::unique_ptr<App>> App::load(manifest::Manifest m, instance::Engine& e
       errors.push_back(where + comp.error().message);
       continue;
     }
-    app->components_.emplace(id, std::move(*comp));
+    Served served = servedWith(c->limits, options);
+    served.executor = std::move(*comp);
+    app->components_.emplace(id, std::move(served));
   }
   std::vector<DuplicateRoute> dups;
   auto router = Router::build(m.application.http_base, std::move(entries), &dups);
@@ -151,8 +175,41 @@ Response App::handle(Request& req) const {
   }
   auto it = components_.find(match->component_id);
   if (it == components_.end()) return Response::text(500, "Internal Server Error\n");
-  return it->second->execute(req, *match, trig.executor, manifest_.application.http_base,
-                             options_.limits);
+  return handleWagi(req, *match, trig, it->second);
+}
+
+uint64_t App::maxRequestBody() const {
+  uint64_t most = 0;
+  for (const auto& [id, s] : components_) most = std::max(most, s.max_request_body);
+  return components_.empty() ? options_.max_request_body : most;
+}
+
+Response App::handleWagi(Request& req, const RouteMatch& match, const manifest::HttpTrigger& trig,
+                         const Served& served) const {
+  const std::string& id = served.executor->id();
+  if (req.body.size() > served.max_request_body) {
+    std::fprintf(stderr, "tern: 413 %s %s: component \"%s\": body of %zu bytes over %llu\n",
+                 req.method.c_str(), req.path.c_str(), id.c_str(), req.body.size(),
+                 static_cast<unsigned long long>(served.max_request_body));
+    return Response::text(413, "request body too large\n");
+  }
+  // Component first, then node: a request queued on a busy component holds no node slot.
+  std::optional<Gate::Permit> component = served.gate->acquire();
+  std::optional<Gate::Permit> node = component ? node_gate_->acquire() : std::nullopt;
+  if (!component || !node) {
+    const char* which = component ? "node" : "component";
+    std::fprintf(stderr,
+                 "tern: 503 %s %s: component \"%s\": %s at its concurrency cap (%u running, "
+                 "queue full or wait over)\n",
+                 req.method.c_str(), req.path.c_str(), id.c_str(), which,
+                 component ? node_gate_->inFlight() : served.gate->inFlight());
+    Response busy = Response::text(503, "Service Unavailable\n");
+    auto wait = std::chrono::ceil<std::chrono::seconds>(options_.queue.queue_timeout);
+    busy.headers.emplace_back("retry-after", std::to_string(std::max<int64_t>(1, wait.count())));
+    return busy;
+  }
+  return served.executor->execute(req, match, trig.executor, manifest_.application.http_base,
+                                  served.limits);
 }
 
 }  // namespace tern::http

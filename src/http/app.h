@@ -8,6 +8,11 @@
 // has a position. handle() answers the reserved routes (/.well-known/spin/health and /info),
 // static responses, WAGI triggers, and 404.
 //
+// Containment: each WAGI component runs under its effective limits (`[component.<id>.tern]` over
+// the AppOptions defaults): deadline, memory cap, output cap, request body cap (413), and an
+// admission Gate per component inside one per node (503 + Retry-After when full and the queue is
+// full or its wait runs out).
+//
 // Thread safety: after load() an App is immutable; handle() is safe from any number of threads.
 #pragma once
 
@@ -17,6 +22,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "http/admission.h"
 #include "http/message.h"
 #include "http/router.h"
 #include "http/wagi_executor.h"
@@ -26,7 +32,11 @@
 namespace tern::http {
 
 struct AppOptions {
-  ExecLimits limits;
+  ExecLimits limits;  // defaults for components without their own [component.<id>.tern] values
+  uint64_t max_request_body = kMaxBodyBytes;  // default per component; more gives 413
+  uint32_t max_concurrent = 0;                // instances at once on this node; 0: no cap
+  uint32_t max_concurrent_per_component = 0;  // default per component; 0: no cap
+  QueueOptions queue{kQueueLength, kQueueTimeout};
   std::string log_dir;    // guest stderr goes to LOG_DIR/<component>_stderr.txt
   bool optimize = false;  // compile with OptLevel::kOptimized
 };
@@ -44,14 +54,27 @@ class App {
 
   const manifest::Manifest& manifest() const { return manifest_; }
   const Router& router() const { return router_; }
+  // The largest request body any route accepts: the server's read limit.
+  uint64_t maxRequestBody() const;
 
  private:
   App() = default;
+  // A WAGI component with its effective limits and its admission gate.
+  struct Served {
+    std::unique_ptr<WagiComponent> executor;
+    ExecLimits limits;
+    uint64_t max_request_body = 0;
+    std::unique_ptr<Gate> gate;
+  };
+  static Served servedWith(const manifest::ComponentLimits& limits, const AppOptions& options);
   Response handleReserved(const Request& request) const;
+  Response handleWagi(Request& request, const RouteMatch& match,
+                      const manifest::HttpTrigger& trigger, const Served& served) const;
   manifest::Manifest manifest_;
   Router router_;
   AppOptions options_;
-  std::map<std::string, std::unique_ptr<WagiComponent>, std::less<>> components_;
+  std::map<std::string, Served, std::less<>> components_;
+  std::unique_ptr<Gate> node_gate_;
   std::string stage_root_;  // staged `files`, removed with the App
 };
 

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "http/http_limits.h"
+
 namespace tern::http {
 namespace {
 
@@ -158,6 +160,11 @@ Result<Response> parseCgiResponse(std::string_view out) {
     }
   }
   std::string_view head = out.substr(0, end == std::string_view::npos ? out.size() : end);
+  if (head.size() > kMaxGuestResponseHeaderBytes) {
+    return fail(ErrorCode::kInvalidArgument, "the response header block is ",
+                std::to_string(head.size()), " bytes; at most ",
+                std::to_string(kMaxGuestResponseHeaderBytes), " are allowed");
+  }
   Response res;
   if (end != std::string_view::npos) res.body = std::string(out.substr(body_start));
   bool sufficient = false;

@@ -38,7 +38,8 @@ std::vector<std::string> wagiArgv(std::string_view argv_template, const Request&
 
 // A CGI response (RFC 3875 6): header lines, a blank line, the body. `Status: 404 Not Found`
 // sets the status; `Location` without a Status gives 302. Errors (kInvalidArgument, message
-// suitable for the log): no Content-Type, Location or Status header.
+// suitable for the log): no Content-Type, Location or Status header; a header block larger than
+// kMaxGuestResponseHeaderBytes.
 Result<Response> parseCgiResponse(std::string_view stdout_bytes);
 
 // Percent-decoding (invalid escapes are kept as they are).

@@ -6,8 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <thread>
 
+#include "http/admission.h"
 #include "http/cgi.h"
 #include "http/files_stage.h"
 #include "http/router.h"
@@ -238,6 +241,77 @@ TEST(Cgi, StatusAndLocation) {
 TEST(Cgi, RejectsOutputWithoutHeaders) {
   EXPECT_FALSE(parseCgiResponse("just some text\n"));
   EXPECT_FALSE(parseCgiResponse("X-Only: header\n\nbody"));
+}
+
+TEST(Cgi, RejectsHugeHeaderBlock) {
+  std::string out = "Content-Type: text/plain\n";
+  while (out.size() <= kMaxGuestResponseHeaderBytes)
+    out += "X-Pad: " + std::string(1000, 'p') + "\n";
+  auto r = parseCgiResponse(out + "\nbody");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("header block"), std::string::npos) << r.error().message;
+}
+
+TEST(Gate, UnlimitedCountsButNeverRefuses) {
+  Gate g(0, {.queue_length = 0, .queue_timeout = std::chrono::milliseconds(0)});
+  std::vector<Gate::Permit> held;
+  for (int i = 0; i < 100; ++i) held.push_back(*g.acquire());
+  EXPECT_EQ(g.inFlight(), 100u);
+  held.clear();
+  EXPECT_EQ(g.inFlight(), 0u);
+}
+
+TEST(Gate, FullWithNoQueueRefusesAtOnce) {
+  Gate g(2, {.queue_length = 0, .queue_timeout = std::chrono::seconds(5)});
+  auto a = g.acquire();
+  auto b = g.acquire();
+  ASSERT_TRUE(a && b);
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(g.acquire());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+  a.reset();
+  EXPECT_TRUE(g.acquire());
+}
+
+TEST(Gate, QueuedWaiterGetsTheFreedSlotOrTimesOut) {
+  Gate g(1, {.queue_length = 1, .queue_timeout = std::chrono::milliseconds(2000)});
+  auto held = g.acquire();
+  ASSERT_TRUE(held);
+  std::atomic<bool> got{false};
+  std::thread waiter([&] { got = g.acquire().has_value(); });
+  while (g.waiting() == 0) std::this_thread::yield();
+  EXPECT_FALSE(g.acquire());  // the queue (length 1) is full
+  held.reset();
+  waiter.join();
+  EXPECT_TRUE(got);
+
+  Gate short_wait(1, {.queue_length = 4, .queue_timeout = std::chrono::milliseconds(50)});
+  auto h = short_wait.acquire();
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(short_wait.acquire());
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(50));
+}
+
+TEST(Gate, NeverAdmitsMoreThanItsLimit) {
+  Gate g(3, {.queue_length = 64, .queue_timeout = std::chrono::seconds(10)});
+  std::atomic<int> inside{0}, most{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        auto p = g.acquire();
+        ASSERT_TRUE(p);
+        int now = ++inside;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        --inside;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_LE(most.load(), 3);
+  EXPECT_EQ(g.inFlight(), 0u);
 }
 
 TEST(Request, SplitsTargets) {

@@ -19,7 +19,7 @@ namespace {
 // future WASI (preview 2) executor can swap it.
 wasi::WasiOptions wasiOptionsFor(std::vector<std::string> argv, std::vector<std::string> env,
                                  const std::string& files_root, std::string stdin_bytes,
-                                 bool capture_stderr,
+                                 bool capture_stderr, uint64_t max_output,
                                  std::optional<std::chrono::nanoseconds> timeout) {
   wasi::WasiOptions w;
   w.args = std::move(argv);
@@ -29,7 +29,7 @@ wasi::WasiOptions wasiOptionsFor(std::vector<std::string> argv, std::vector<std:
   }
   w.stdin_mode = wasi::StdinMode::kBytes;
   w.stdin_bytes = std::move(stdin_bytes);
-  w.stdout_options = {wasi::OutputMode::kCapture, wasi::ByteSize{kMaxGuestStdoutBytes}};
+  w.stdout_options = {wasi::OutputMode::kCapture, wasi::ByteSize{max_output}};
   w.stderr_options = capture_stderr ? wasi::OutputOptions{wasi::OutputMode::kCapture,
                                                           wasi::ByteSize{kMaxGuestStderrBytes}}
                                     : wasi::OutputOptions{wasi::OutputMode::kInherit, {}};
@@ -73,7 +73,8 @@ Result<std::unique_ptr<WagiComponent>> WagiComponent::create(
   }
   wasi::defineWasi(c->linker_);
   // Link once now so missing imports show at start-up, not on the first request.
-  auto ctx = wasi::WasiContext::create(wasiOptionsFor({}, {}, "", "", true, std::nullopt));
+  auto ctx = wasi::WasiContext::create(
+      wasiOptionsFor({}, {}, "", "", true, kMaxGuestStdoutBytes, std::nullopt));
   if (!ctx) return fail(ctx.error());
   instance::Store store(engine);
   store.setUserData(ctx->get());
@@ -106,7 +107,7 @@ Response WagiComponent::execute(const Request& req, const RouteMatch& match,
   }
   auto ctx = wasi::WasiContext::create(wasiOptionsFor(wagiArgv(executor.argv, req), std::move(env),
                                                       files_root_, req.body, !stderr_log_.empty(),
-                                                      limits.request_timeout));
+                                                      limits.max_output, limits.request_timeout));
   if (!ctx) return failure(500, req, match, id_, ctx.error().toString());
 
   instance::StoreLimits store_limits;
@@ -148,7 +149,7 @@ Response WagiComponent::execute(const Request& req, const RouteMatch& match,
   if ((*ctx)->stdoutTruncated()) {
     return failure(
         500, req, match, id_,
-        "the response is larger than " + std::to_string(kMaxGuestStdoutBytes) + " bytes");
+        "the response is larger than " + std::to_string(limits.max_output) + " bytes (max_output)");
   }
   auto res = parseCgiResponse(out);
   if (!res) return failure(500, req, match, id_, res.error().message);

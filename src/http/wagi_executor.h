@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "http/http_limits.h"
 #include "http/message.h"
 #include "http/router.h"
 #include "instance/engine.h"
@@ -28,6 +29,7 @@ namespace tern::http {
 struct ExecLimits {
   std::optional<std::chrono::nanoseconds> request_timeout;  // nullopt: none
   uint64_t max_instance_memory = 0;                         // 0: the engine's default
+  uint64_t max_output = kMaxGuestStdoutBytes;               // captured stdout; more gives 500
 };
 
 class WagiComponent {

@@ -30,11 +30,20 @@ struct Engine::Impl {
   MemorySlotPool pool;
   std::unique_ptr<compile::ArtifactCache> cache;
 
+  // The epoch is milliseconds since the engine started, read from the clock at each tick: a
+  // ticker that wakes late (a loaded machine) delays detection by that much, but never makes
+  // the deadline itself drift.
+  const std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  uint64_t elapsedMs() const {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now() - start)
+                                     .count());
+  }
   void tick() {
     std::unique_lock lock(ticker_mutex);
     while (!stopping) {
       ticker_cv.wait_for(lock, std::chrono::milliseconds(1));
-      epoch.fetch_add(1, std::memory_order_relaxed);
+      epoch.store(elapsedMs(), std::memory_order_relaxed);
     }
   }
 };
@@ -65,7 +74,7 @@ const uint64_t* Engine::epochCounter() const {
   return reinterpret_cast<const uint64_t*>(&impl_->epoch);
 }
 
-uint64_t Engine::currentEpoch() const { return impl_->epoch.load(std::memory_order_relaxed); }
+uint64_t Engine::currentEpoch() const { return impl_->elapsedMs(); }
 
 MemorySlotPool& Engine::memoryPool() { return impl_->pool; }
 

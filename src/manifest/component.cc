@@ -2,6 +2,7 @@
 #include <filesystem>
 
 #include "manifest/parse_context.h"
+#include "manifest/units.h"
 
 namespace tern::manifest::detail {
 namespace {
@@ -100,6 +101,57 @@ void parseBuild(ParseContext& ctx, const toml::table& t, Component& c, std::stri
   c.build = std::move(build);
 }
 
+// A byte size: an integer (bytes) or a string with a unit ("64MiB").
+std::optional<uint64_t> getSize(ParseContext& ctx, const toml::table& t, std::string_view key,
+                                std::string_view in, bool allow_zero) {
+  const toml::node* n = t.get(key);
+  if (!n) return std::nullopt;
+  std::optional<uint64_t> v;
+  if (const auto* i = n->as_integer()) {
+    if (i->get() >= 0) v = static_cast<uint64_t>(i->get());
+  } else if (const auto* s = n->as_string()) {
+    v = parseSize(s->get());
+  }
+  if (!v || (!allow_zero && *v == 0)) {
+    ctx.error(n->source(), "`" + std::string(key) + "` in " + std::string(in) +
+                               " must be a size: bytes or a string such as \"64MiB\"" +
+                               (allow_zero ? "" : ", above 0"));
+    return std::nullopt;
+  }
+  return v;
+}
+
+void parseLimits(ParseContext& ctx, const toml::table& t, Component& c, std::string_view in) {
+  const toml::table* l = ctx.getTable(t, "tern", in);
+  if (!l) return;
+  std::string where = "[component." + c.id + ".tern]";
+  ctx.checkKeys(*l,
+                {"request_timeout", "max_instance_memory", "max_output", "max_request_body",
+                 "max_concurrent"},
+                where);
+  ComponentLimits& lim = c.limits;
+  lim.pos = ParseContext::pos(l->source());
+  if (auto s = ctx.getString(*l, "request_timeout", where)) {
+    lim.request_timeout = parseDuration(*s);
+    if (!lim.request_timeout) {
+      ctx.error(
+          l->get("request_timeout")->source(),
+          "`request_timeout` in " + where + " must be a duration such as \"500ms\" or \"30s\"");
+    }
+  }
+  lim.max_instance_memory = getSize(ctx, *l, "max_instance_memory", where, false);
+  lim.max_output = getSize(ctx, *l, "max_output", where, false);
+  lim.max_request_body = getSize(ctx, *l, "max_request_body", where, true);
+  if (auto n = ctx.getInt(*l, "max_concurrent", where)) {
+    if (*n <= 0 || *n > 1'000'000) {
+      ctx.error(l->get("max_concurrent")->source(),
+                "`max_concurrent` in " + where + " must be between 1 and 1000000");
+    } else {
+      lim.max_concurrent = static_cast<uint32_t>(*n);
+    }
+  }
+}
+
 // key_value_stores / sqlite_databases: names are kebab-case or snake_case, as in Spin.
 std::vector<std::string> getLabelList(ParseContext& ctx, const toml::table& t, std::string_view key,
                                       std::string_view in) {
@@ -123,7 +175,7 @@ std::optional<Component> parseComponent(ParseContext& ctx, std::string id, const
       t,
       {"source", "description", "variables", "environment", "files", "exclude_files",
        "allowed_http_hosts", "allowed_outbound_hosts", "key_value_stores", "sqlite_databases",
-       "ai_models", "build", "tool", "dependencies_inherit_configuration", "dependencies"},
+       "ai_models", "build", "tool", "tern", "dependencies_inherit_configuration", "dependencies"},
       in);
   Component c;
   c.id = std::move(id);
@@ -174,6 +226,7 @@ std::optional<Component> parseComponent(ParseContext& ctx, std::string id, const
   c.sqlite_databases = getLabelList(ctx, t, "sqlite_databases", in);
   c.ai_models = ctx.getStringList(t, "ai_models", in);
   parseBuild(ctx, t, c, in);
+  parseLimits(ctx, t, c, in);
   ctx.getBool(t, "dependencies_inherit_configuration", in);
   if (const toml::node* d = t.get("dependencies")) {
     ctx.error(d->source(), "component `" + c.id +

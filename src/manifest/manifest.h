@@ -11,6 +11,7 @@
 // `allowed_outbound_hosts`, ...) are parsed, validated and kept.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -56,6 +57,23 @@ struct BuildConfig {
   std::vector<std::string> watch;
 };
 
+// `[component.<id>.tern]`: tern's own per-component limits (Spin has no keys for them). An absent
+// key falls back to the matching `tern up` flag.
+//   request_timeout = "500ms"       wall deadline per request ("0": none)
+//   max_instance_memory = "64MiB"   linear memory cap per instance (string with unit, or bytes)
+//   max_output = "1MiB"             captured stdout (the whole WAGI response); more gives 500
+//   max_request_body = "1MiB"       request body; more gives 413
+//   max_concurrent = 8              instances at once; more wait in the node's bounded queue, then
+//   503
+struct ComponentLimits {
+  std::optional<std::chrono::milliseconds> request_timeout;  // 0: none
+  std::optional<uint64_t> max_instance_memory;               // bytes, > 0
+  std::optional<uint64_t> max_output;                        // bytes, > 0
+  std::optional<uint64_t> max_request_body;                  // bytes
+  std::optional<uint32_t> max_concurrent;                    // > 0
+  SourcePos pos;
+};
+
 struct Component {
   std::string id;      // kebab-case
   std::string source;  // absolute path of the local .wasm file
@@ -70,6 +88,7 @@ struct Component {
   std::vector<std::string> sqlite_databases;
   std::vector<std::string> ai_models;
   std::optional<BuildConfig> build;
+  ComponentLimits limits;  // [component.<id>.tern]
   SourcePos pos;
 };
 

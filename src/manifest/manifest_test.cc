@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "manifest/units.h"
+
 namespace tern::manifest {
 namespace {
 
@@ -198,6 +200,71 @@ command = ["make a", "make b"]
   auto m = parse(text, LoadOptions{.check_files = false});
   ASSERT_TRUE(m) << m.error().message;
   EXPECT_EQ(m->components[0].build->commands.size(), 2u);
+}
+
+TEST_F(ManifestTest, ReadsTernLimits) {
+  auto m = parse(R"(spin_manifest_version = 2
+[application]
+name = "x"
+[[trigger.http]]
+route = "/"
+component = "c"
+[component.c]
+source = "app.wasm"
+[component.c.tern]
+request_timeout = "250ms"
+max_instance_memory = "16MiB"
+max_output = 65536
+max_request_body = "1KB"
+max_concurrent = 3
+)");
+  ASSERT_TRUE(m) << m.error().message;
+  const ComponentLimits& l = m->components[0].limits;
+  EXPECT_EQ(l.request_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(l.max_instance_memory, 16u << 20);
+  EXPECT_EQ(l.max_output, 65536u);
+  EXPECT_EQ(l.max_request_body, 1000u);
+  EXPECT_EQ(l.max_concurrent, 3u);
+}
+
+TEST_F(ManifestTest, RejectsBadTernLimits) {
+  auto m = parse(R"(spin_manifest_version = 2
+[application]
+name = "x"
+[[trigger.http]]
+route = "/"
+component = "c"
+[component.c]
+source = "app.wasm"
+[component.c.tern]
+request_timeout = "soon"
+max_instance_memory = 0
+max_output = "lots"
+max_concurrent = 0
+max_instances = 4
+)");
+  ASSERT_FALSE(m);
+  const std::string& msg = m.error().message;
+  for (const char* want :
+       {":10:19: `request_timeout` in [component.c.tern] must be a duration",
+        ":11:23: `max_instance_memory` in [component.c.tern] must be a size",
+        ":12:14: `max_output`", ":13:18: `max_concurrent` in [component.c.tern] must be between",
+        ":14:1: unknown key `max_instances` in [component.c.tern]"}) {
+    EXPECT_NE(msg.find(want), std::string::npos) << "missing '" << want << "' in\n" << msg;
+  }
+}
+
+TEST(Units, ParsesDurationsAndSizes) {
+  EXPECT_EQ(parseDuration("500ms"), std::chrono::milliseconds(500));
+  EXPECT_EQ(parseDuration("2"), std::chrono::milliseconds(2000));
+  EXPECT_EQ(parseDuration("1.5m"), std::chrono::milliseconds(90'000));
+  EXPECT_FALSE(parseDuration("-1s"));
+  EXPECT_FALSE(parseDuration("3 days"));
+  EXPECT_EQ(parseSize("64KiB"), 65536u);
+  EXPECT_EQ(parseSize("1GB"), 1'000'000'000u);
+  EXPECT_FALSE(parseSize("99999999999999999999"));
+  EXPECT_FALSE(parseSize("20000000000GiB"));
+  EXPECT_FALSE(parseSize("12 parsecs"));
 }
 
 TEST_F(ManifestTest, ResolvesManifestPath) {
