@@ -297,7 +297,17 @@ Result<DecodedModule> decodeModule(std::span<const uint8_t> wasm) {
       counts.data_count && *counts.data_count != counts.data_segments) {
     return fail(ErrorCode::kMalformed, "data count and data section have inconsistent lengths");
   }
-  for (const wabt::Func* f : out.ir->funcs) TERN_TRY(checkBody(*out.ir, f->exprs, 0));
+  for (const wabt::Func* f : out.ir->funcs) {
+    // Code generation gives every param and local a slot. wabt 1.0.32 accepts ~2^32 locals
+    // (fuzzer: tests/fuzz/regressions/wasm/), and LocalTypes::size() wraps: sum the decls here.
+    uint64_t locals = f->GetNumParams();
+    for (const auto& decl : f->local_types.decls()) locals += decl.second;
+    if (locals > limits::kMaxLocals) {
+      return fail(ErrorCode::kUnsupported, "function with ", std::to_string(locals),
+                  " params and locals (the limit is ", std::to_string(limits::kMaxLocals), ")");
+    }
+    TERN_TRY(checkBody(*out.ir, f->exprs, 0));
+  }
   auto info = lowerModule(*out.ir);
   if (!info) return fail(info.error());
   out.info = std::move(*info);

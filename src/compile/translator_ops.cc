@@ -141,7 +141,13 @@ bool FunctionTranslator::translateExpr(const wabt::Expr& e) {
     case ET::Compare:
     case ET::Convert:
     case ET::Ternary: {
-      const auto& op = static_cast<const wabt::OpcodeExpr<ET::Unary>&>(e).opcode;
+      // Five distinct OpcodeExpr<> types: cast to the one `e` is (any other cast is UB).
+      const wabt::Opcode op =
+          e.type() == ET::Unary     ? wabt::cast<wabt::UnaryExpr>(&e)->opcode
+          : e.type() == ET::Binary  ? wabt::cast<wabt::BinaryExpr>(&e)->opcode
+          : e.type() == ET::Compare ? wabt::cast<wabt::CompareExpr>(&e)->opcode
+          : e.type() == ET::Convert ? wabt::cast<wabt::ConvertExpr>(&e)->opcode
+                                    : wabt::cast<wabt::TernaryExpr>(&e)->opcode;
       if (isSimd(op)) return translateSimd(e) || true;
       // wabt's Unary/Convert grouping differs from the spec's; each helper checks the opcode.
       if (translateUnary(op) || translateConvert(op) ||

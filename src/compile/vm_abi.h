@@ -58,7 +58,8 @@ struct VMLimits {
 // Runtime entry points that generated code calls indirectly through VMContext::helpers, so that
 // compiled objects carry no external symbol references and load without symbol resolution.
 struct VMHelpers {
-  [[noreturn]] void (*trap)(VMContext* ctx, uint32_t kind);
+  // Never returns ([[noreturn]] cannot apply to a pointer; clang rejects it).
+  void (*trap)(VMContext* ctx, uint32_t kind);
   uint32_t (*memory_grow)(VMContext* ctx, uint32_t memory, uint32_t delta_pages);
   void (*memory_fill)(VMContext* ctx, uint32_t memory, uint32_t dst, uint32_t value, uint32_t n);
   void (*memory_copy)(VMContext* ctx, uint32_t dst_mem, uint32_t src_mem, uint32_t dst,

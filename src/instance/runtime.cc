@@ -3,6 +3,7 @@
 #include "instance/runtime.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "instance/engine.h"
@@ -91,7 +92,11 @@ struct RuntimeHelpers {
   }
 
   static void deadline(vm::VMContext* ctx) {
-    if (*ctx->limits->epoch >= ctx->limits->deadline_epoch) raiseTrap(vm::TrapKind::kDeadline);
+    // `epoch` points at the Engine's std::atomic counter (Engine::epochCounter), which the ticker
+    // thread bumps: read it as the atomic it is (a plain read is a data race; TSan reports it).
+    uint64_t now = reinterpret_cast<const std::atomic<uint64_t>*>(ctx->limits->epoch)
+                       ->load(std::memory_order_relaxed);
+    if (now >= ctx->limits->deadline_epoch) raiseTrap(vm::TrapKind::kDeadline);
   }
 };
 

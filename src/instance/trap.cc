@@ -78,7 +78,14 @@ void onFault(int sig, siginfo_t* info, void* uctx) {
   Activation* a = t_current;
   if (a && inGuardedRegion(reinterpret_cast<uintptr_t>(info->si_addr))) {
     a->kind = vm::TrapKind::kMemoryOutOfBounds;
-    longjmp(a->buf, 1);  // SA_NODEFER: the signal is not left blocked
+    // Our SA_NODEFER does not help when another handler installed later without it (libFuzzer's,
+    // a crash reporter's) chains to this one: the kernel then blocks `sig` while it runs, and
+    // longjmp would leave it blocked, so the thread's next guest fault would kill the process.
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, sig);
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nullptr);
+    longjmp(a->buf, 1);
   }
   // Not ours: behave as if we were never installed.
   struct sigaction* prev = sig == SIGSEGV ? &g_prev_segv : &g_prev_bus;

@@ -1,0 +1,3 @@
+Status: abc
+Content-Type: text/plain
+

@@ -1,0 +1,3 @@
+Location: http://example.com/
+Status: 301 Moved
+

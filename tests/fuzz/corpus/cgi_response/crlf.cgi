@@ -1,0 +1,4 @@
+Content-Type: text/html
+X-Extra: 1
+
+<p>hi</p>

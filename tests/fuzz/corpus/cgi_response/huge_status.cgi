@@ -1,0 +1,3 @@
+Status: 99999999999999999999 X
+Content-Type: text/plain
+

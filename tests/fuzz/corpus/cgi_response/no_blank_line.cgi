@@ -1,0 +1,1 @@
+Content-Type: text/plain

@@ -1,0 +1,3 @@
+Status: 201
+content-type: a/b
+

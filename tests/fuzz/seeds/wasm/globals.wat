@@ -1,0 +1,16 @@
+;; Seed: globals (mutable and not), a start function, select, locals of every type.
+(module
+  (global $counter (mut i32) (i32.const 0))
+  (global $k i64 (i64.const 42))
+  (global $f (export "f") (mut f64) (f64.const 1.5))
+  (global $r (mut funcref) (ref.null func))
+  (memory 1)
+  (func $init (global.set $counter (i32.const 7)) (i32.store (i32.const 0) (i32.const 9)))
+  (start $init)
+  (func (export "bump") (result i32)
+    (global.set $counter (i32.add (global.get $counter) (i32.const 1)))
+    (global.get $counter))
+  (func (export "pick") (param i32) (result i64) (local i64 f32 f64 v128 externref)
+    (select (global.get $k) (i64.const -1) (local.get 0)))
+  (func (export "typed_select") (param i32) (result f64)
+    (select (result f64) (global.get $f) (f64.const 0) (local.get 0))))
