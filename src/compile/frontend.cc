@@ -115,6 +115,12 @@ Result<ModuleInfo> lowerModule(const wabt::Module& m) {
     if (!r) return fail(r.error());
     t.params = std::move(*p);
     t.results = std::move(*r);
+    if (t.params.size() > limits::kMaxParams || t.results.size() > limits::kMaxResults) {
+      return fail(ErrorCode::kUnsupported, "function type with ", std::to_string(t.params.size()),
+                  " params and ", std::to_string(t.results.size()), " results (limits ",
+                  std::to_string(limits::kMaxParams), "/", std::to_string(limits::kMaxResults),
+                  ")");
+    }
     info.types.push_back(std::move(t));
   }
   info.num_imported_funcs = m.num_func_imports;
@@ -209,6 +215,10 @@ Result<ModuleInfo> lowerModule(const wabt::Module& m) {
     }
     out.bytes = d->data;
     info.datas.push_back(std::move(out));
+  }
+  if (m.elem_segments.size() + m.data_segments.size() > limits::kMaxSegments) {
+    return fail(ErrorCode::kUnsupported, "more than ", std::to_string(limits::kMaxSegments),
+                " element and data segments");
   }
   if (info.func_types.size() > limits::kMaxFunctions) {
     return fail(ErrorCode::kUnsupported, "too many functions");

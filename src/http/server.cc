@@ -1,6 +1,8 @@
 // The HTTP/1.1 front end on Boost.Beast: accept loops, per-connection sessions, shutdown.
 #include "http/server.h"
 
+#include "http/beast_request.h"
+
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -141,18 +143,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void handle() {
     auto& msg = parser_->get();
-    Request req;
-    req.method = std::string(msg.method_string());
-    req.setTarget(std::string_view(msg.target().data(), msg.target().size()));
-    req.version = msg.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
-    req.headers.reserve(16);
-    for (const auto& f : msg)
-      req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-    req.body = std::move(msg.body());
-    req.client_ip = remote_.address().to_string();
-    req.client_port = remote_.port();
-    req.local_host = server_.host;
-    req.local_port = server_.port;
+    Request req = toRequest(msg, Endpoints{remote_.address().to_string(), remote_.port(),
+                                           server_.host, server_.port});
     bool keep_alive = msg.keep_alive();
     bool head = msg.method() == bhttp::verb::head;
     unsigned version = msg.version();

@@ -17,6 +17,7 @@
 
 #include "compile/wat.h"
 #include "http/app.h"
+#include "http/beast_request.h"
 #include "http/http_limits.h"
 #include "instance/engine.h"
 #include "manifest/manifest.h"
@@ -128,23 +129,6 @@ Fixture makeFixture() {
   return fx;
 }
 
-// As Session::handle: the parsed message becomes the handler's Request.
-http::Request toRequest(bhttp::request<bhttp::string_body>& msg) {
-  http::Request req;
-  req.method = std::string(msg.method_string());
-  req.setTarget(std::string_view(msg.target().data(), msg.target().size()));
-  req.version = msg.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
-  for (const auto& f : msg) {
-    req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-  }
-  req.body = std::move(msg.body());
-  req.client_ip = "127.0.0.1";
-  req.client_port = 40000;
-  req.local_host = "127.0.0.1";
-  req.local_port = 3000;
-  return req;
-}
-
 }  // namespace
 
 int httpRequestTarget(const uint8_t* data, size_t size) {
@@ -168,7 +152,8 @@ int httpRequestTarget(const uint8_t* data, size_t size) {
       if (used == 0 && !parser.is_done()) return 0;
     }
     bool keep_alive = parser.get().keep_alive();
-    http::Request req = toRequest(parser.get());
+    http::Request req =
+        http::toRequest(parser.get(), http::Endpoints{"127.0.0.1", 40000, "127.0.0.1", 3000});
     (void)fx.app->handle(req);
     if (!keep_alive) break;
   }
