@@ -20,29 +20,12 @@ day=$(date -u +%F)
 results="$root/bench/results"
 mkdir -p "$results"
 tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$root/bench/lib.sh"
 
 for f in "$build/tern" "$ex/edge-apps/spin.toml" "$ex/jwt_auth_native" "$ex/make_test_image"; do
   [ -e "$f" ] || { echo "edge_bench: $f missing; build the edge_examples target first" >&2; exit 1; }
 done
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now_ms() { date +%s%3N; }
-wait_port() {
-  for _ in $(seq 600); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.02
-  done
-  echo "nothing listening on port $1" >&2
-  tail -5 "$tmp"/*.log >&2 || true
-  return 1
-}
 # CPU time (µs) of a process and its threads: utime + stime, /proc/PID/stat fields 14 and 15.
 cpu_us() {
   local tck total=0 p
@@ -153,30 +136,8 @@ done
 
 # --- nginx: static hello, one worker per core ---
 nginx_port=$(free_port)
-mkdir -p "$tmp/nginx"
-cat >"$tmp/nginx/nginx.conf" <<CONF
-worker_processes $workers;
-daemon off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $tmp/nginx/body;
-  proxy_temp_path $tmp/nginx/proxy;
-  fastcgi_temp_path $tmp/nginx/fastcgi;
-  uwsgi_temp_path $tmp/nginx/uwsgi;
-  scgi_temp_path $tmp/nginx/scgi;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / { default_type text/plain; return 200 "Hello from Tern\n"; }
-  }
-}
-CONF
 t0=$(now_ms)
-nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
-nginx_pid=$!
-pids+=("$nginx_pid")
+start_nginx "$nginx_port"
 wait_port "$nginx_port"
 cold[nginx]=$(first_ms hello "$nginx_port")
 sleep 0.2
