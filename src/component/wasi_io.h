@@ -1,0 +1,89 @@
+// wasi:io 0.2 (error, poll, streams) host objects: the stream/pollable interfaces that other
+// host interfaces (cli stdio, filesystem, http bodies) implement.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "component/host.h"
+
+namespace tern::component {
+
+// Something a pollable waits for. Shared (shared_ptr) between the object that produces readiness
+// (a stream, a clock deadline, a pending outgoing request) and the pollables subscribed to it, so
+// dropping either first is safe.
+class PollSource {
+ public:
+  virtual ~PollSource() = default;
+  virtual bool ready() = 0;
+  // Waits until ready() or `until` (steady clock) passes, whichever is first. Implementations
+  // never block past the Session's request deadline.
+  virtual void block(std::chrono::steady_clock::time_point until) = 0;
+};
+
+// A source that is always ready (files, captured stdout, in-memory bodies).
+std::shared_ptr<PollSource> readySource();
+
+// The outcome of a stream operation, mapped onto wasi:io/streams.stream-error.
+struct StreamStatus {
+  enum Kind : uint8_t { kOk, kClosed, kFailed } kind = kOk;
+  std::string error;  // kFailed: the message of the wasi:io/error.error resource
+  static StreamStatus ok() { return {}; }
+  static StreamStatus closed() { return {kClosed, {}}; }
+  static StreamStatus failed(std::string msg) { return {kFailed, std::move(msg)}; }
+};
+
+// wasi:io/streams.input-stream.
+class InputStream : public HostObject {
+ public:
+  // Appends up to `len` bytes to `out`. Non-blocking: may append nothing. Blocking: waits for at
+  // least one byte or end of stream. kClosed only when no byte was appended.
+  virtual StreamStatus read(uint64_t len, bool blocking, std::string& out) = 0;
+  virtual std::shared_ptr<PollSource> readiness() = 0;
+};
+
+// wasi:io/streams.output-stream.
+class OutputStream : public HostObject {
+ public:
+  // Bytes the next write() may take now (0 = must wait; the pollable says when).
+  virtual StreamStatus checkWrite(uint64_t& permitted) = 0;
+  virtual StreamStatus write(std::string_view data) = 0;
+  virtual StreamStatus flush(bool blocking) = 0;
+  virtual std::shared_ptr<PollSource> readiness() = 0;
+};
+
+// wasi:io/poll.pollable.
+struct Pollable : HostObject {
+  explicit Pollable(std::shared_ptr<PollSource> s) : source(std::move(s)) {}
+  std::shared_ptr<PollSource> source;
+};
+
+// wasi:io/error.error.
+struct IoError : HostObject {
+  explicit IoError(std::string m) : message(std::move(m)) {}
+  std::string message;
+};
+
+// The wasi:io resource types, as registered in a linker.
+struct IoTypes {
+  const ResourceType* error = nullptr;
+  const ResourceType* pollable = nullptr;
+  const ResourceType* input_stream = nullptr;
+  const ResourceType* output_stream = nullptr;
+};
+
+// Defines wasi:io/error, wasi:io/poll and wasi:io/streams (every 0.2.x) in `linker`.
+IoTypes defineWasiIo(ComponentLinker& linker);
+
+// Helpers for other interfaces: add a stream/pollable object and return Val::own(rep);
+// turn a StreamStatus into the WIT `result<T, stream-error>` (creating the error resource).
+Result<Val> ownInputStream(HostCall& call, const IoTypes& io, std::unique_ptr<InputStream> s);
+Result<Val> ownOutputStream(HostCall& call, const IoTypes& io, std::unique_ptr<OutputStream> s);
+Result<Val> ownPollable(HostCall& call, const IoTypes& io, std::shared_ptr<PollSource> source);
+Result<Val> streamError(HostCall& call, const IoTypes& io, const StreamStatus& status);
+
+}  // namespace tern::component
