@@ -41,4 +41,9 @@ inline constexpr size_t kMaxDirEntries = 100'000;         // one fd_readdir snap
 inline constexpr size_t kDefaultCaptureBytes = 1u << 20;  // captured stdout/stderr per stream
 inline constexpr int kMaxSymlinkFollows = 40;             // manual walk (no openat2); more: ELOOP
 
+// Component model: host memory one lift of guest values may take (Val nodes plus string/list
+// bytes), so zero-sized or aliased list elements cannot make the host build a tree far larger
+// than the guest's own memory.
+inline constexpr uint64_t kMaxCanonLiftBytes = uint64_t{256} << 20;
+
 }  // namespace tern::limits
