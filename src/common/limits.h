@@ -42,8 +42,8 @@ inline constexpr size_t kDefaultCaptureBytes = 1u << 20;  // captured stdout/std
 inline constexpr int kMaxSymlinkFollows = 40;             // manual walk (no openat2); more: ELOOP
 
 // Component model: host memory one lift of guest values may take (Val nodes plus string/list
-// bytes), so zero-sized or aliased list elements cannot make the host build a tree far larger
-// than the guest's own memory.
+// bytes) beyond the size of the guest's memory, so zero-sized or aliased list elements cannot
+// make the host build a tree far larger than the guest itself.
 inline constexpr uint64_t kMaxCanonLiftBytes = uint64_t{256} << 20;
 
 }  // namespace tern::limits
