@@ -239,6 +239,27 @@ TEST_F(CanonMemoryTest, ReallocResultsAreChecked) {
   EXPECT_TRAP(loadError(types_.prim(TypeKind::kU8), 0), "no memory option");
 }
 
+TEST_F(CanonMemoryTest, ReallocMayGrowMemory) {
+  // Each allocation is a fresh page past the old end: only valid once memory has grown.
+  auto* growing = store_->createMemory({1, 8}).value();
+  options_.memory = growing;
+  realloc_override_ = [growing](const ReallocCall& call) {
+    uint32_t old_pages = growing->grow(1).value();
+    uint32_t ptr = old_pages * 65536;
+    if (call.old_ptr) std::memmove(growing->data() + ptr, growing->data() + call.old_ptr, call.old_size);
+    return ptr;
+  };
+  auto list = types_.list(types_.prim(TypeKind::kString));
+  Val v = Val::list({Val::string("one"), Val::string("two"), Val::string("three")});
+  auto c = cx();
+  ASSERT_TRUE(store(c, *list, v, 8));
+  EXPECT_EQ(growing->pages(), 5u);
+  EXPECT_EQ(reallocs_[0].result, 65536u);
+  auto back = load(c, *list, 8);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(show(*list, *back), show(*list, v));
+}
+
 TEST_F(CanonMemoryTest, AGuestTrapInReallocPropagates) {
   options_.realloc = store_->createHostFunc(
       {{Core::kI32, Core::kI32, Core::kI32, Core::kI32}, {Core::kI32}},
