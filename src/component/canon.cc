@@ -164,7 +164,8 @@ uint64_t sizeOf64(const ValType& type) {
 }
 
 Lifter Lifter::start(CanonContext& cx) {
-  uint64_t budget = limits::kMaxCanonLiftBytes + (cx.options.memory ? cx.options.memory->sizeBytes() : 0);
+  uint64_t budget =
+      limits::kMaxCanonLiftBytes + (cx.options.memory ? cx.options.memory->sizeBytes() : 0);
   return Lifter{cx, budget, budget};
 }
 
@@ -178,7 +179,9 @@ Result<void> Lifter::charge(uint64_t bytes) {
 }
 
 Result<instance::Memory*> memoryOf(CanonContext& cx) {
-  if (!cx.options.memory) return abiTrap("the value needs linear memory but no memory option is set");
+  if (!cx.options.memory) {
+    return abiTrap("the value needs linear memory but no memory option is set");
+  }
   return cx.options.memory;
 }
 
@@ -207,7 +210,9 @@ Result<uint32_t> callRealloc(CanonContext& cx, uint32_t old_ptr, uint32_t old_si
                          Value::i32(static_cast<int32_t>(new_size))};
   auto r = cx.store.call(cx.options.realloc, args);
   if (!r) return fail(std::move(r).error());
-  if (r->size() != 1 || (*r)[0].type != CoreType::kI32) return abiTrap("realloc must return one i32");
+  if (r->size() != 1 || (*r)[0].type != CoreType::kI32) {
+    return abiTrap("realloc must return one i32");
+  }
   auto ptr = static_cast<uint32_t>((*r)[0].asI32());
   TERN_TRY(checkRange(cx, ptr, new_size, align, "realloc result"));
   return ptr;
@@ -280,7 +285,9 @@ Result<void> scalarFromBits(const ValType& t, uint64_t bits, Val& out) {
     case TypeKind::kF64: out.f64 = std::bit_cast<double>(canonicalF64(bits)); break;
     case TypeKind::kChar: {
       auto c = static_cast<uint32_t>(bits);
-      if (!isScalar(c)) return abiTrap("invalid char ", std::to_string(c), " (not a Unicode scalar value)");
+      if (!isScalar(c)) {
+        return abiTrap("invalid char ", std::to_string(c), " (not a Unicode scalar value)");
+      }
       out.ch = static_cast<char32_t>(c);
       break;
     }
@@ -291,7 +298,9 @@ Result<void> scalarFromBits(const ValType& t, uint64_t bits, Val& out) {
 
 Result<const ValType*> checkCase(const ValType& t, const Val& v) {
   if (v.kind != t.kind) return mismatch(t, v);
-  if (v.disc >= caseCount(t)) return mismatch(t, v, "case " + std::to_string(v.disc) + " out of range");
+  if (v.disc >= caseCount(t)) {
+    return mismatch(t, v, "case " + std::to_string(v.disc) + " out of range");
+  }
   const ValType* payload = casePayload(t, v.disc);
   if (payload && v.items.size() != 1) {
     return mismatch(t, v, "case " + std::to_string(v.disc) + " needs one payload value");
@@ -344,7 +353,9 @@ uint32_t sizeOf(const ValType& type) {
   return static_cast<uint32_t>(std::min<uint64_t>(sizeOf64(type), UINT32_MAX));
 }
 
-void flattenType(const ValType& type, std::vector<compile::ValType>& out) { flattenInto(type, out); }
+void flattenType(const ValType& type, std::vector<compile::ValType>& out) {
+  flattenInto(type, out);
+}
 
 FlatSig flattenFunc(const FuncSig& sig, bool lower) {
   FlatSig flat;

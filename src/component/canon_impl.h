@@ -59,7 +59,8 @@ size_t flatCount(const ValType& t);
 // Spec: join of two flat types of variant payloads.
 inline CoreType join(CoreType a, CoreType b) {
   if (a == b) return a;
-  if ((a == CoreType::kI32 && b == CoreType::kF32) || (a == CoreType::kF32 && b == CoreType::kI32)) {
+  if ((a == CoreType::kI32 && b == CoreType::kF32) ||
+      (a == CoreType::kF32 && b == CoreType::kI32)) {
     return CoreType::kI32;
   }
   return CoreType::kI64;
@@ -173,7 +174,8 @@ struct Lifter {
 // Memory checks shared by load/store and flat lifting/lowering.
 Result<instance::Memory*> memoryOf(CanonContext& cx);
 // Traps unless [ptr, ptr+len) is inside memory and ptr is a multiple of `align`.
-Result<void> checkRange(CanonContext& cx, uint64_t ptr, uint64_t len, uint32_t align, const char* what);
+Result<void> checkRange(CanonContext& cx, uint64_t ptr, uint64_t len, uint32_t align,
+                        const char* what);
 
 // Calls realloc(old_ptr, old_size, align, new_size) and checks the result is aligned and that
 // [result, result+new_size) is inside memory (spec: the trap_ifs after each realloc).

@@ -154,7 +154,8 @@ Result<void> loadAt(Lifter& l, const ValType& t, uint64_t ptr, Val& out) {
     case TypeKind::kString:
       return loadString(l, readAt<uint32_t>(cx, ptr), readAt<uint32_t>(cx, ptr + 4), out);
     case TypeKind::kList:
-      return loadList(l, *t.elems[0], readAt<uint32_t>(cx, ptr), readAt<uint32_t>(cx, ptr + 4), out);
+      return loadList(l, *t.elems[0], readAt<uint32_t>(cx, ptr), readAt<uint32_t>(cx, ptr + 4),
+                      out);
     case TypeKind::kRecord:
     case TypeKind::kTuple: return loadFields(l, t, ptr, out);
     case TypeKind::kVariant:
