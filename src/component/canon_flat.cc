@@ -254,14 +254,15 @@ Result<std::vector<Val>> liftFlatValues(CanonContext& cx, std::span<const ValTyp
       return abiTrap("expected one i32 pointer to ", std::to_string(types.size()),
                      " spilled values, got ", std::to_string(flat.size()), " flat values");
     }
-    TupleLayout layout = tupleLayout(types);
+    Layout layout = tupleLayout(types);
     auto ptr = static_cast<uint32_t>(flat[0].asI32());
     TERN_TRY(checkRange(cx, ptr, layout.size, layout.align, "spilled values"));
     uint64_t at = ptr;
     for (size_t i = 0; i < types.size(); ++i) {
-      at = alignTo(at, alignOf(*types[i]));
+      Layout f = layoutFast(*types[i]);
+      at = alignTo(at, f.align);
       TERN_TRY(loadAt(l, *types[i], at, out[i]));
-      at += sizeOf64(*types[i]);
+      at += f.size;
     }
     return out;
   }
@@ -287,7 +288,7 @@ Result<void> lowerFlatValues(CanonContext& cx, std::span<const ValType* const> t
     for (size_t i = 0; i < types.size(); ++i) TERN_TRY(lowerFlat(cx, *types[i], vals[i], flat));
     return {};
   }
-  TupleLayout layout = tupleLayout(types);
+  Layout layout = tupleLayout(types);
   uint32_t ptr = 0;
   if (out_ptr) {
     ptr = *out_ptr;
@@ -300,9 +301,10 @@ Result<void> lowerFlatValues(CanonContext& cx, std::span<const ValType* const> t
   }
   uint64_t at = ptr;
   for (size_t i = 0; i < types.size(); ++i) {
-    at = alignTo(at, alignOf(*types[i]));
+    Layout f = layoutFast(*types[i]);
+    at = alignTo(at, f.align);
     TERN_TRY(storeAt(cx, *types[i], vals[i], at));
-    at += sizeOf64(*types[i]);
+    at += f.size;
   }
   if (!out_ptr) flat.push_back(Value::i32(static_cast<int32_t>(ptr)));
   return {};
