@@ -142,6 +142,7 @@ TEST_F(CanonRandomTest, RandomValuesRoundTripInEveryEncoding) {
   const StringEncoding encodings[] = {StringEncoding::kUtf8, StringEncoding::kUtf16,
                                       StringEncoding::kLatin1Utf16};
   CanonContext c{*store_, options_, identity_};
+  size_t spilled = 0;
   for (int i = 0; i < 600; ++i) {
     options_.encoding = encodings[i % 3];
     next_ = 4096;
@@ -155,19 +156,29 @@ TEST_F(CanonRandomTest, RandomValuesRoundTripInEveryEncoding) {
     ASSERT_TRUE(loaded) << loaded.error().message;
     EXPECT_EQ(show(*t, *loaded), show(*t, v));
 
-    std::vector<const ValType*> types = {t, randomType(2)};
-    std::vector<Val> vals = {v, randomVal(*types[1])};
+    // A parameter list of 1 to 16 values: often past 16 flat values, so spilled.
+    std::vector<const ValType*> types = {t};
+    std::vector<Val> vals = {v};
+    for (uint32_t n = pick(16); n > 0; --n) {
+      types.push_back(randomType(2));
+      vals.push_back(randomVal(*types.back()));
+    }
     for (size_t max_flat : {kMaxFlatParams, kMaxFlatResults}) {
       std::vector<Value> flat;
       auto lowered = lowerFlatValues(c, types, vals, max_flat, flat);
       ASSERT_TRUE(lowered) << lowered.error().message;
       auto lifted = liftFlatValues(c, types, flat, max_flat);
       ASSERT_TRUE(lifted) << lifted.error().message;
-      ASSERT_EQ(lifted->size(), 2u);
-      EXPECT_EQ(show(*t, (*lifted)[0]), show(*t, v));
-      EXPECT_EQ(show(*types[1], (*lifted)[1]), show(*types[1], vals[1]));
+      ASSERT_EQ(lifted->size(), types.size());
+      for (size_t k = 0; k < types.size(); ++k) {
+        EXPECT_EQ(show(*types[k], (*lifted)[k]), show(*types[k], vals[k]));
+      }
     }
+    std::vector<Core> core;
+    for (const ValType* k : types) flattenType(*k, core);
+    spilled += core.size() > kMaxFlatParams;
   }
+  EXPECT_GT(spilled, 100u);  // the MAX_FLAT_PARAMS spill was exercised
 }
 
 TEST_F(CanonRandomTest, RandomGuestBytesLiftOrTrap) {
