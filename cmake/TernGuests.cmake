@@ -10,3 +10,19 @@ function(tern_wasm_from_c out)
     COMMAND ${WASM_CLANG} ${TERN_WASI_CFLAGS} ${G_FLAGS} -o ${out} ${G_SOURCES}
     DEPENDS ${G_SOURCES} VERBATIM)
 endfunction()
+
+# tern_component_from_wat(OUT SOURCE): a component binary assembled from component WAT with jco
+# (wasm-tools), from the pinned npm fixtures. Without them, OUT is not produced and the tests
+# that need it skip.
+find_program(TERN_JCO jco PATHS ${CMAKE_SOURCE_DIR}/tests/fixtures/npm/node_modules/.bin
+             NO_DEFAULT_PATH)
+function(tern_component_from_wat out src)
+  if(NOT TERN_JCO)
+    return()
+  endif()
+  get_filename_component(dir ${out} DIRECTORY)
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
+    COMMAND ${TERN_JCO} parse ${src} -o ${out}
+    DEPENDS ${src} VERBATIM)
+endfunction()

@@ -293,7 +293,17 @@ Result<DecodedModule> decodeModule(std::span<const uint8_t> wasm) {
   wabt::Errors errors;
   if (wabt::Failed(wabt::ReadBinaryIr("module", wasm.data(), wasm.size(), options, &errors,
                                       out.ir.get()))) {
-    return fail(ErrorCode::kMalformed, formatErrors(errors));
+    // The contents of a name section never make a module malformed (spec 7.4: custom
+    // sections); wit-component's adapters carry name sections wabt rejects. Read again
+    // without names: a module that still fails is malformed for real.
+    wabt::ReadBinaryOptions no_names = options;
+    no_names.read_debug_names = false;
+    out.ir = std::make_unique<wabt::Module>();
+    wabt::Errors retry_errors;
+    if (wabt::Failed(wabt::ReadBinaryIr("module", wasm.data(), wasm.size(), no_names,
+                                        &retry_errors, out.ir.get()))) {
+      return fail(ErrorCode::kMalformed, formatErrors(errors));
+    }
   }
   wabt::ValidateOptions vopts(features);
   if (wabt::Failed(wabt::ValidateModule(out.ir.get(), &errors, vopts))) {
