@@ -59,4 +59,9 @@ inline constexpr uint32_t kMaxFlagsCount = 32;                // flags per flags
 inline constexpr uint32_t kMaxComponentHandles = 100'000;     // live handles per instance
 inline constexpr size_t kMaxHostResources = 100'000;         // live host objects per Session
 
+// Component model: host memory one lift of guest values may take (Val nodes plus string/list
+// bytes), so zero-sized or aliased list elements cannot make the host build a tree far larger
+// than the guest's own memory.
+inline constexpr uint64_t kMaxCanonLiftBytes = uint64_t{256} << 20;
+
 }  // namespace tern::limits
