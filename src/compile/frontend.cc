@@ -285,17 +285,25 @@ Result<DecodedModule> decodeModule(std::span<const uint8_t> wasm) {
     return fail(ErrorCode::kMalformed, "module larger than ", std::to_string(limits::kMaxModuleBytes), " bytes");
   }
   wabt::Features features;  // wabt 1.0.32 defaults are exactly Wasm 2.0 (+ SIMD)
-  // A custom section's contents never make a module malformed (spec 5.5.3): a bad "name"
-  // section (wasm-tools' GC'ed preview 1 adapter names more functions than it keeps) is skipped.
   wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/true,
                                   /*stop_on_first_error=*/true,
-                                  /*fail_on_custom_section_error=*/false);
+                                  /*fail_on_custom_section_error=*/true);
   DecodedModule out;
   out.ir = std::make_unique<wabt::Module>();
   wabt::Errors errors;
   if (wabt::Failed(wabt::ReadBinaryIr("module", wasm.data(), wasm.size(), options, &errors,
                                       out.ir.get()))) {
-    return fail(ErrorCode::kMalformed, formatErrors(errors));
+    // The "name" section's contents never make a module malformed (spec 7.4.1, custom
+    // sections): when the module reads without it (wasm-tools' GC'ed preview 1 adapter names
+    // more functions than it keeps), it is decoded without names.
+    wabt::ReadBinaryOptions no_names = options;
+    no_names.read_debug_names = false;
+    wabt::Errors retry_errors;
+    out.ir = std::make_unique<wabt::Module>();
+    if (wabt::Failed(wabt::ReadBinaryIr("module", wasm.data(), wasm.size(), no_names,
+                                        &retry_errors, out.ir.get()))) {
+      return fail(ErrorCode::kMalformed, formatErrors(errors));
+    }
   }
   wabt::ValidateOptions vopts(features);
   if (wabt::Failed(wabt::ValidateModule(out.ir.get(), &errors, vopts))) {
