@@ -157,6 +157,28 @@ TEST_F(ComponentRunTest, SandboxAndReadOnlyPreopen) {
   EXPECT_FALSE(fs::exists(root_ / "ro" / "new.txt"));
 }
 
+TEST_F(ComponentRunTest, FileSystemOperations) {
+  RunResult r = tern({"--dir", (root_ / "data").string() + "::/data"}, {"fs"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "mkdir 0\n"
+            "stat 0 size=5 dir=0\n"
+            "rename 0\n"
+            "symlink 0\n"
+            "readlink 5 g.txt\n"
+            "entries 2\n"
+            "unlink 0 0\n"
+            "rmdir 0\n"
+            "missing ENOENT\n");
+  EXPECT_FALSE(fs::exists(root_ / "data" / "dir"));
+}
+
+TEST_F(ComponentRunTest, ClocksSleepAndRandom) {
+  RunResult r = tern({}, {"misc"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "slept ok\nwall ok\nrandom ok\n");
+}
+
 TEST_F(ComponentRunTest, StdinIsInherited) {
   RunResult r = tern({}, {"echo"}, "piped input\n");
   EXPECT_EQ(r.status, 0) << r.err;
