@@ -11,6 +11,22 @@ function(tern_wasm_from_c out)
     DEPENDS ${G_SOURCES} VERBATIM)
 endfunction()
 
+# tern_component_from_wat(OUT SOURCE): a component binary assembled from component WAT with jco
+# (wasm-tools), from the pinned npm fixtures. Without them, OUT is not produced and the tests
+# that need it skip.
+find_program(TERN_JCO jco PATHS ${CMAKE_SOURCE_DIR}/tests/fixtures/npm/node_modules/.bin
+             NO_DEFAULT_PATH)
+function(tern_component_from_wat out src)
+  if(NOT TERN_JCO)
+    return()
+  endif()
+  get_filename_component(dir ${out} DIRECTORY)
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
+    COMMAND ${TERN_JCO} parse ${src} -o ${out}
+    DEPENDS ${src} VERBATIM)
+endfunction()
+
 # tern_component_from_c(OUT SOURCE [WIT file WORLD name]): a wasi:cli/run command component from
 # one C file: clang-14 builds the wasm32-wasi core module, `jco new --wasi-command` adapts its
 # preview 1 imports to WASI 0.2. WIT/WORLD first embed a world for 0.2 functions the C code

@@ -167,11 +167,56 @@ Result<void> InstanceState::callLowered(const LoweredFunc& f, std::span<const Va
   return {};
 }
 
+namespace {
+
+// The host's arguments against the export's parameter types, before any guest code runs (a
+// mismatch is the caller's mistake, not a trap of the instance).
+bool matches(const ValType& t, const Val& v, int depth = 0) {
+  if (v.kind != t.kind || depth > 200) return false;
+  auto elem = [&](size_t i) { return i < t.elems.size() ? t.elems[i] : nullptr; };
+  switch (t.kind) {
+    case TypeKind::kList:
+      if (elem(0) && elem(0)->kind == TypeKind::kU8 && v.items.empty()) return true;
+      for (const Val& x : v.items) {
+        if (!elem(0) || !matches(*elem(0), x, depth + 1)) return false;
+      }
+      return true;
+    case TypeKind::kRecord:
+    case TypeKind::kTuple:
+      if (v.items.size() != t.elems.size()) return false;
+      for (size_t i = 0; i < v.items.size(); ++i) {
+        if (!matches(*t.elems[i], v.items[i], depth + 1)) return false;
+      }
+      return true;
+    case TypeKind::kVariant:
+    case TypeKind::kOption:
+    case TypeKind::kResult: {
+      const ValType* payload = t.kind == TypeKind::kVariant ? elem(v.disc)
+                               : t.kind == TypeKind::kOption ? (v.disc == 1 ? elem(0) : nullptr)
+                                                             : elem(v.disc);
+      if (t.kind == TypeKind::kVariant && v.disc >= t.elems.size()) return false;
+      if (t.kind != TypeKind::kVariant && v.disc > 1) return false;
+      if (!payload) return v.items.empty();
+      return v.items.size() == 1 && matches(*payload, v.items[0], depth + 1);
+    }
+    case TypeKind::kEnum: return v.disc < t.labels.size();
+    default: return true;
+  }
+}
+
+}  // namespace
+
 Result<std::vector<Val>> InstanceState::callLifted(const LiftedFunc& func,
                                                    std::span<const Val> args) {
   if (args.size() != func.params.size()) {
     return fail(ErrorCode::kInvalidArgument, "expected ", std::to_string(func.params.size()),
                 " arguments, got ", std::to_string(args.size()));
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (!matches(*func.params[i], args[i])) {
+      return fail(ErrorCode::kInvalidArgument, "argument ", std::to_string(i), " (",
+                  func.sig->params[i].first, ") is not a ", typeName(*func.params[i]));
+    }
   }
   CanonOptions opts = options(func.opts);
   CanonContext cx{session_.store(), opts, *this};

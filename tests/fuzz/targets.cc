@@ -36,6 +36,8 @@ std::span<const Target> allTargets() {
        "GET /exact HTTP/1.1\r\nHost: localhost\r\n\r\n"},
       {"cgi_response", cgiResponseTarget, "WAGI guest stdout (CGI response) parser",
        "content-type: text/plain\n\nhi\n"},
+      {"component", componentTarget, "component parser, resolver, instantiation and calls",
+       "\0asm\x0d\0\1\0"sv},
   };
   return kTargets;
 }
