@@ -109,7 +109,7 @@ StreamStatus streamFailure(int host_errno) {
 // read-via-stream: preads from a moving offset; files are always ready.
 class FileInputStream final : public InputStream {
  public:
-  FileInputStream(std::shared_ptr<wasi::UniqueFd> fd, uint64_t offset) : fd_(std::move(fd)), offset_(offset) {}
+  FileInputStream(std::shared_ptr<HostFd> fd, uint64_t offset) : fd_(std::move(fd)), offset_(offset) {}
   StreamStatus read(uint64_t len, bool, std::string& out) override {
     std::string buf(std::min(len, kMaxStreamChunk), '\0');
     ssize_t n;
@@ -124,14 +124,14 @@ class FileInputStream final : public InputStream {
   std::shared_ptr<PollSource> readiness() override { return readySource(); }
 
  private:
-  std::shared_ptr<wasi::UniqueFd> fd_;
+  std::shared_ptr<HostFd> fd_;
   uint64_t offset_;
 };
 
 // write-via-stream / append-via-stream: pwrite at a moving offset, or at the current end.
 class FileOutputStream final : public OutputStream {
  public:
-  FileOutputStream(std::shared_ptr<wasi::UniqueFd> fd, uint64_t offset, bool append)
+  FileOutputStream(std::shared_ptr<HostFd> fd, uint64_t offset, bool append)
       : fd_(std::move(fd)), offset_(offset), append_(append) {}
   StreamStatus checkWrite(uint64_t& permitted) override {
     permitted = kMaxStreamChunk;
@@ -156,7 +156,7 @@ class FileOutputStream final : public OutputStream {
   std::shared_ptr<PollSource> readiness() override { return readySource(); }
 
  private:
-  std::shared_ptr<wasi::UniqueFd> fd_;
+  std::shared_ptr<HostFd> fd_;
   uint64_t offset_;
   bool append_;
 };
@@ -334,10 +334,14 @@ Result<void> getDirectories(HostCall& call, const FsTypes& t, std::span<Val> res
   TERN_TRY(ctx->openPreopens());
   std::vector<Val> items;
   for (size_t i = 0; i < ctx->preopens.size(); ++i) {
+    if (ctx->open_fds >= limits::kMaxFds) {
+      return hostTrap("wasi: get-directories with ", std::to_string(ctx->open_fds),
+                      " descriptors open (limit ", std::to_string(limits::kMaxFds), ")");
+    }
     int fd = fcntl(ctx->preopen_fds[i].get(), F_DUPFD_CLOEXEC, 0);
     if (fd < 0) return fail(ErrorCode::kIo, "wasi: cannot duplicate a pre-opened directory");
     auto d = std::make_unique<Descriptor>();
-    d->fd = std::make_shared<wasi::UniqueFd>(fd);
+    d->fd = std::make_shared<HostFd>(fd, ctx->open_fds);
     d->directory = true;
     d->read_only = ctx->preopens[i].read_only;
     d->flags = kFlagRead | (d->read_only ? uint32_t{0} : uint32_t{kFlagMutateDirectory});

@@ -37,10 +37,25 @@ enum ErrorCase : uint32_t {
   kNotPermitted = 31,
 };
 
+// A descriptor's host fd, counted in the session's WasiP2Context::open_fds (which outlives it),
+// so a guest cannot exhaust the host's fds: at limits::kMaxFds open-at fails.
+class HostFd {
+ public:
+  HostFd(int fd, size_t& live) : fd_(fd), live_(live) { ++live_; }
+  ~HostFd() { --live_; }
+  HostFd(const HostFd&) = delete;
+  HostFd& operator=(const HostFd&) = delete;
+  int get() const { return fd_.get(); }
+
+ private:
+  wasi::UniqueFd fd_;
+  size_t& live_;
+};
+
 // wasi:filesystem/types.descriptor. The host fd is shared with the streams opened from it, so a
 // stream stays valid if the guest drops the descriptor first.
 struct Descriptor : HostObject {
-  std::shared_ptr<wasi::UniqueFd> fd;
+  std::shared_ptr<HostFd> fd;
   bool directory = false;
   uint32_t flags = 0;      // descriptor-flags; a directory's mutate-directory is its write right
   bool read_only = false;  // beneath a read-only pre-open: every mutation is not-permitted

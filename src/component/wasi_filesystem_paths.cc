@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "component/wasi_filesystem.h"
+#include "component/wasi_p2.h"
 #include "wasi/sandbox_path.h"
 #include "wasi/wasi_limits.h"
 
@@ -65,6 +66,8 @@ Result<Val> openAt(HostCall& call, const FsTypes& t, std::span<Val> args) {
   if (mutating && !(dir->flags & kFlagMutateDirectory)) return errVal(kNotPermitted);
   if (mutating && dir->read_only) return errVal(kNotPermitted);
   if ((oflags & kOpenDirectory) && (oflags & (kOpenCreate | kOpenTruncate))) return errVal(kInvalid);
+  P2_TRY(WasiP2Context * ctx, requireWasiContext(call));
+  if (ctx->open_fds >= limits::kMaxFds) return errVal(Errno::kMfile);
   P2_ERRNO_TRY(UniqueFd fd, wasi::sandbox::openBeneath(dir->host(), path, openFlags(path_flags, oflags, flags), 0666));
   struct stat st;
   if (fstat(fd.get(), &st) != 0) return errFromErrno();
@@ -76,7 +79,7 @@ Result<Val> openAt(HostCall& call, const FsTypes& t, std::span<Val> args) {
   // A directory passes its rights on (mutate-directory included); a file gets what was asked.
   d->flags = d->directory ? (kFlagRead | (dir->flags & kFlagMutateDirectory))
                           : (flags & ~kFlagMutateDirectory);
-  d->fd = std::make_shared<UniqueFd>(fd.release());
+  d->fd = std::make_shared<HostFd>(fd.release(), ctx->open_fds);
   P2_TRY(uint32_t rep, call.resources().add(t.descriptor, std::move(d)));
   return Val::ok(Val::own(rep));
 }

@@ -283,6 +283,28 @@ TEST_F(WasiFsTest, ReadOnlyPreopenRefusesEveryMutation) {
   EXPECT_FALSE(stdfs::exists(root_ / "ro" / "new.txt"));
 }
 
+TEST_F(WasiFsTest, OpenDescriptorsAreCountedAndCapped) {
+  uint32_t dir = preopen("/data");
+  size_t base = ctx_.open_fds;
+  EXPECT_EQ(base, 2u);  // both pre-opens were handed out once
+  std::vector<uint32_t> reps;
+  for (int i = 0; i < 10; ++i) reps.push_back(openAt(dir, "a.txt", 0, kRead).payload().rep());
+  EXPECT_EQ(ctx_.open_fds, base + 10);
+  Val s = method("read-via-stream", {Val::borrow(reps[0]), Val::u64(0)});
+  for (uint32_t r : reps) resources().remove(resource(kTypes, "descriptor"), r);
+  EXPECT_EQ(ctx_.open_fds, base + 1);  // the stream still holds its file
+  resources().remove(io_.input_stream, s.payload().rep());
+  EXPECT_EQ(ctx_.open_fds, base);
+  // At the limit, open-at fails (error-code io) until a descriptor is dropped.
+  ctx_.open_fds = limits::kMaxFds - 1;
+  Val last = openAt(dir, "a.txt", 0, kRead);
+  ASSERT_TRUE(last.isOk());
+  EXPECT_EQ(errCode(openAt(dir, "a.txt", 0, kRead)), 13u);
+  resources().remove(resource(kTypes, "descriptor"), last.payload().rep());
+  EXPECT_TRUE(openAt(dir, "a.txt", 0, kRead).isOk());
+  ctx_.open_fds -= limits::kMaxFds - 1 - base;  // back to the real count for the teardown
+}
+
 TEST_F(WasiFsTest, PathMethodsOnAFileAreNotDirectory) {
   Val f = openAt(preopen("/data"), "a.txt", 0, kRead);
   EXPECT_EQ(errCode(openAt(f.payload().rep(), "x", 0, kRead)), kNotDirectory);

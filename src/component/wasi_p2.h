@@ -106,6 +106,7 @@ struct WasiP2Context {
   StdioSink stderr_sink{2};
   size_t stdin_pos = 0;                            // kBytes: bytes already read
   std::vector<wasi::UniqueFd> preopen_fds;         // one per preopens entry, once opened
+  size_t open_fds = 0;  // host fds held by this session's descriptors (at most limits::kMaxFds)
   std::optional<std::pair<uint64_t, uint64_t>> insecure_seed;
 };
 

@@ -38,6 +38,10 @@ struct Options {
   int timeout_s = 120;
   std::string filter;
   bool verbose = false;
+  // --component JCO: each test module is first made a wasi:cli/run component with
+  // `JCO new --wasi-command` and run as a component. The preview 1 adapter turns proc_exit(n)
+  // for every n != 0 into exit(err), so a nonzero expected exit code then means 1.
+  std::string component_jco;
 };
 
 struct Spec {
@@ -200,6 +204,8 @@ int parseArgs(int argc, char** argv, Options& o) {
       o.timeout_s = std::stoi(value());
     else if (a == "--filter")
       o.filter = value();
+    else if (a == "--component")
+      o.component_jco = value();
     else if (a == "-v")
       o.verbose = true;
     else {
@@ -210,7 +216,7 @@ int parseArgs(int argc, char** argv, Options& o) {
   if (o.tern.empty() || o.suite.empty() || o.work.empty()) {
     std::fprintf(stderr,
                  "usage: wasi_suite_runner --tern PATH --suite DIR --work DIR [--timeout-s N] "
-                 "[--filter SUBSTR] [-v]\n");
+                 "[--filter SUBSTR] [--component JCO] [-v]\n");
     return 2;
   }
   return 0;
@@ -243,7 +249,19 @@ Outcome runCase(const Options& o, const fs::path& dir, const std::string& suite_
     cmd.push_back("--env");
     cmd.push_back(k + "=" + v);
   }
-  cmd.push_back(wasm.string());
+  fs::path guest = wasm;
+  if (!o.component_jco.empty()) {
+    guest = o.work / suite_key / (name + ".component.wasm");
+    fs::create_directories(guest.parent_path());
+    RunResult made = runProcess({o.component_jco, "new", wasm.string(), "--wasi-command", "-o",
+                                 guest.string()}, o.timeout_s);
+    if (made.exit_code != 0) {
+      std::printf("FAIL %s: jco new failed: %s\n", name.c_str(), tail(made.err, 400).c_str());
+      return Outcome::kFail;
+    }
+    if (spec.exit_code != 0) spec.exit_code = 1;
+  }
+  cmd.push_back(guest.string());
   cmd.insert(cmd.end(), spec.args.begin(), spec.args.end());
   auto start = std::chrono::steady_clock::now();
   RunResult r = runProcess(cmd, o.timeout_s);
