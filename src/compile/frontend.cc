@@ -293,13 +293,13 @@ Result<DecodedModule> decodeModule(std::span<const uint8_t> wasm) {
   wabt::Errors errors;
   if (wabt::Failed(wabt::ReadBinaryIr("module", wasm.data(), wasm.size(), options, &errors,
                                       out.ir.get()))) {
-    // The "name" section's contents never make a module malformed (spec 7.4.1, custom
-    // sections): when the module reads without it (wasm-tools' GC'ed preview 1 adapter names
-    // more functions than it keeps), it is decoded without names.
+    // The contents of a name section never make a module malformed (spec 7.4: custom
+    // sections); wit-component's adapters carry name sections wabt rejects. Read again
+    // without names: a module that still fails is malformed for real.
     wabt::ReadBinaryOptions no_names = options;
     no_names.read_debug_names = false;
-    wabt::Errors retry_errors;
     out.ir = std::make_unique<wabt::Module>();
+    wabt::Errors retry_errors;
     if (wabt::Failed(wabt::ReadBinaryIr("module", wasm.data(), wasm.size(), no_names,
                                         &retry_errors, out.ir.get()))) {
       return fail(ErrorCode::kMalformed, formatErrors(errors));

@@ -163,10 +163,15 @@ uint64_t sizeOf64(const ValType& type) {
   }
 }
 
+Lifter Lifter::start(CanonContext& cx) {
+  uint64_t budget = limits::kMaxCanonLiftBytes + (cx.options.memory ? cx.options.memory->sizeBytes() : 0);
+  return Lifter{cx, budget, budget};
+}
+
 Result<void> Lifter::charge(uint64_t bytes) {
   if (bytes > budget) {
-    return trap(vm::TrapKind::kHost, "lifted values exceed ",
-                std::to_string(limits::kMaxCanonLiftBytes), " bytes of host memory");
+    return trap(vm::TrapKind::kHost, "lifted values exceed ", std::to_string(initial),
+                " bytes of host memory");
   }
   budget -= bytes;
   return {};

@@ -240,7 +240,7 @@ size_t flatCountOf(std::span<const ValType* const> types) {
 
 Result<std::vector<Val>> liftFlatValues(CanonContext& cx, std::span<const ValType* const> types,
                                         std::span<const instance::Value> flat, size_t max_flat) {
-  Lifter l{cx, limits::kMaxCanonLiftBytes};
+  Lifter l = Lifter::start(cx);
   std::vector<Val> out(types.size());
   size_t count = flatCountOf(types);
   if (count > max_flat) {  // one i32 pointing at the tuple of all values

@@ -159,11 +159,14 @@ TupleLayout tupleLayout(std::span<const ValType* const> types);
 uint64_t sizeOf64(const ValType& t);  // spec: size (sizeOf clamps it to 32 bits)
 
 // Per-operation state of lifting (guest -> host values): the context and the budget of host
-// bytes the lifted values may take (limits::kMaxCanonLiftBytes), so a guest cannot make the host
-// build a Val tree far larger than its own memory (zero-sized or repeated list elements).
+// bytes the lifted values may take (the memory's size + limits::kMaxCanonLiftBytes), so a guest
+// cannot make the host build a Val tree far larger than itself (zero-sized or aliased list
+// elements), while one list<u8> may still be as large as the memory holding it.
 struct Lifter {
   CanonContext& cx;
   uint64_t budget;
+  uint64_t initial;
+  static Lifter start(CanonContext& cx);
   Result<void> charge(uint64_t bytes);
 };
 

@@ -252,7 +252,7 @@ Result<void> checkValueRange(CanonContext& cx, const ValType& type, uint32_t ptr
 
 Result<Val> load(CanonContext& cx, const ValType& type, uint32_t ptr) {
   TERN_TRY(checkValueRange(cx, type, ptr));
-  Lifter l{cx, limits::kMaxCanonLiftBytes};
+  Lifter l = Lifter::start(cx);
   Val out;
   TERN_TRY(loadAt(l, type, ptr, out));
   return out;
