@@ -2,6 +2,7 @@
 #include "http/app.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -73,20 +74,48 @@ Result<std::unique_ptr<App>> App::load(manifest::Manifest m, instance::Engine& e
   std::vector<std::string> errors;
   std::vector<RouteEntry> entries;
   std::vector<std::pair<std::string, std::string>> wagi;  // component id -> entrypoint
+  std::vector<std::string> http;                          // wasi:http component ids
   for (size_t i = 0; i < m.http_triggers.size(); ++i) {
     const manifest::HttpTrigger& t = m.http_triggers[i];
     entries.push_back({i, t.component, t.route});
     if (t.static_response) continue;
     if (t.executor.kind != manifest::ExecutorKind::kWagi) {
-      errors.push_back(at(m, t.pos) + "component `" + t.component +
-                       "` uses the `http` executor (wasi:http / Spin SDK components), which tern "
-                       "cannot run yet; a WASI command module needs "
-                       "`executor = { type = \"wagi\" }`");
+      if (std::find(http.begin(), http.end(), t.component) == http.end()) {
+        http.push_back(t.component);
+      }
       continue;
     }
     bool seen = false;
     for (const auto& w : wagi) seen = seen || w.first == t.component;
     if (!seen) wagi.emplace_back(t.component, t.executor.entrypoint);
+  }
+  for (const std::string& id : http) {
+    const manifest::Component* c = m.component(id);
+    std::string where = at(m, c->source_pos) + "component `" + id + "`: ";
+    auto bytes = readWasm(c->source);
+    if (!bytes) {
+      errors.push_back(where + bytes.error().toString());
+      continue;
+    }
+    std::string files_root;
+    if (!c->files.empty()) {
+      if (app->stage_root_.empty()) {
+        auto root = makeStageRoot();
+        if (!root) return fail(root.error());
+        app->stage_root_ = *root;
+      }
+      files_root = app->stage_root_ + "/" + id;
+      if (auto staged = stageFiles(*c, m.dir, files_root); !staged) {
+        errors.push_back(at(m, c->files.front().pos) + staged.error().toString());
+        continue;
+      }
+    }
+    auto served = app->loadHttp(*c, std::move(*bytes), files_root, engine, options);
+    if (!served) {
+      errors.push_back(where + served.error().message);
+      continue;
+    }
+    app->components_.emplace(id, std::move(*served));
   }
   for (const auto& [id, entrypoint] : wagi) {
     const manifest::Component* c = m.component(id);
@@ -144,6 +173,85 @@ Result<std::unique_ptr<App>> App::load(manifest::Manifest m, instance::Engine& e
   return app;
 }
 
+Result<App::Served> App::loadHttp(const manifest::Component& c, std::vector<uint8_t> bytes,
+                                  const std::string& files_root, instance::Engine& engine,
+                                  const AppOptions& options) const {
+  if (!component::Component::isComponent(bytes)) {
+    return fail(ErrorCode::kInvalidArgument,
+                "is a core Wasm module, but the default `http` executor runs components that "
+                "export wasi:http/incoming-handler (componentize-js, Spin SDKs); a WASI command "
+                "module needs `executor = { type = \"wagi\" }`");
+  }
+  auto compiled = component::Component::compile(
+      engine, bytes, options.optimize ? instance::OptLevel::kOptimized : instance::OptLevel::kFast);
+  if (!compiled) return fail(compiled.error().code, compiled.error().toString());
+  std::string log = options.log_dir.empty() ? "" : options.log_dir + "/" + c.id + "_stderr.txt";
+  auto http = HttpComponent::create(engine, c, std::move(*compiled), files_root, log,
+                                    [this](const auto& r) { return dispatchLocal(r); });
+  if (!http) return fail(http.error());
+  Served served = servedWith(c.limits, options);
+  served.http = std::move(*http);
+  return served;
+}
+
+namespace {
+
+// Nesting of in-process outbound requests on this thread (a guest calling itself forever).
+constexpr int kMaxLocalDepth = 8;
+thread_local int local_depth = 0;
+struct DepthGuard {
+  DepthGuard() { ++local_depth; }
+  ~DepthGuard() { --local_depth; }
+};
+
+}  // namespace
+
+std::optional<component::HttpResult<component::IncomingHttpResponse>> App::dispatchLocal(
+    const component::OutgoingHttpRequest& r) const {
+  using component::HttpErrorCase;
+  if (local_depth >= kMaxLocalDepth) {
+    return std::unexpected(component::HttpError{HttpErrorCase::kLoopDetected, {}, {}});
+  }
+  DepthGuard guard;
+  Request req;
+  req.method = r.method;
+  req.setTarget(r.path_with_query.empty() ? "/" : r.path_with_query);
+  req.headers = r.headers;
+  req.headers.emplace_back("host", r.authority.empty() ? "self" : r.authority);
+  req.body = r.body;
+  req.client_ip = "127.0.0.1";
+  req.local_host = "127.0.0.1";
+  Response res;
+  if (r.authority.empty() || r.authority == "self") {
+    res = handle(req);
+  } else {
+    std::string_view host = std::string_view(r.authority).substr(0, r.authority.find(':'));
+    std::string_view id = host.substr(0, host.size() - std::min(host.size(), sizeof(".spin.internal") - 1));
+    auto served = components_.find(id);
+    const manifest::HttpTrigger* trig = nullptr;
+    size_t index = 0;
+    for (size_t i = 0; i < manifest_.http_triggers.size() && !trig; ++i) {
+      if (manifest_.http_triggers[i].component == id) trig = &manifest_.http_triggers[index = i];
+    }
+    if (served == components_.end() || !trig) return std::nullopt;
+    RouteMatch match;
+    match.trigger_index = index;
+    match.component_id = std::string(id);
+    match.raw_route = trig->route.raw;
+    match.based_route = trig->route.raw;
+    res = handleWagi(req, match, *trig, served->second);
+  }
+  component::IncomingHttpResponse out;
+  out.status = res.status;
+  for (auto& [k, v] : res.headers) {
+    std::string name = k;
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers.emplace_back(std::move(name), std::move(v));
+  }
+  out.body = std::move(res.body);
+  return out;
+}
+
 Response App::handleReserved(const Request& req) const {
   if (req.path == "/.well-known/spin/health") return Response::text(200, "OK");
   nlohmann::json info = {{"name", manifest_.application.name},
@@ -186,7 +294,7 @@ uint64_t App::maxRequestBody() const {
 
 Response App::handleWagi(Request& req, const RouteMatch& match, const manifest::HttpTrigger& trig,
                          const Served& served) const {
-  const std::string& id = served.executor->id();
+  const std::string& id = served.http ? served.http->id() : served.executor->id();
   if (req.body.size() > served.max_request_body) {
     std::fprintf(stderr, "tern: 413 %s %s: component \"%s\": body of %zu bytes over %llu\n",
                  req.method.c_str(), req.path.c_str(), id.c_str(), req.body.size(),
@@ -208,6 +316,7 @@ Response App::handleWagi(Request& req, const RouteMatch& match, const manifest::
     busy.headers.emplace_back("retry-after", std::to_string(std::max<int64_t>(1, wait.count())));
     return busy;
   }
+  if (served.http) return served.http->execute(req, match, manifest_.application.http_base, served.limits);
   return served.executor->execute(req, match, trig.executor, manifest_.application.http_base,
                                   served.limits);
 }
