@@ -51,15 +51,14 @@ async function serve(req, res) {
     res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal Server Error\n');
     return;
   }
+  // Buffered: one write for head and body (a separate final chunk would meet delayed ACKs).
+  const body = Buffer.from(await response.arrayBuffer());
   const headers = [];
   for (const [name, value] of response.headers) if (name !== 'set-cookie') headers.push([name, value]);
   for (const cookie of response.headers.getSetCookie()) headers.push(['set-cookie', cookie]);
+  headers.push(['content-length', String(body.length)]);
   res.writeHead(response.status, headers.flat());
-  if (response.body) {
-    Readable.fromWeb(response.body).pipe(res);
-  } else {
-    res.end();
-  }
+  res.end(body);
 }
 
 if (processes > 1 && cluster.isPrimary) {
