@@ -40,5 +40,28 @@ inline constexpr uint32_t kMaxPollSubscriptions = 4096;   // per poll_oneoff; mo
 inline constexpr size_t kMaxDirEntries = 100'000;         // one fd_readdir snapshot
 inline constexpr size_t kDefaultCaptureBytes = 1u << 20;  // captured stdout/stderr per stream
 inline constexpr int kMaxSymlinkFollows = 40;             // manual walk (no openat2); more: ELOOP
+// WASI 0.2 host (component/wasi_*.cc): sizes a guest asks for.
+inline constexpr uint64_t kMaxStreamChunk = 1u << 20;   // bytes per stream read / write grant
+inline constexpr uint64_t kMaxRandomBytes = 1u << 24;   // one get-random-bytes; more traps
+inline constexpr size_t kMaxPollList = 4096;            // pollables per wasi:io/poll.poll; more traps
+
+// Component model (component binaries are untrusted input; see component/binary.cc).
+inline constexpr size_t kMaxComponentBytes = 256u << 20;
+inline constexpr uint32_t kMaxComponentVecItems = 100'000;    // items in one section or list
+inline constexpr uint32_t kMaxComponentNesting = 32;          // nested components / types
+// Definitions created while resolving a component, nested instantiations included (a binary
+// that instantiates its nested components many times cannot make compilation explode).
+inline constexpr uint32_t kMaxComponentDefinitions = 1'000'000;
+inline constexpr uint32_t kMaxComponentTypeDepth = 100;       // val type nesting (list<list<...>>)
+inline constexpr uint32_t kMaxComponentFuncParams = 1'000;
+inline constexpr uint32_t kMaxComponentCaseCount = 10'000;    // variant cases, flags, fields
+inline constexpr uint32_t kMaxFlagsCount = 32;                // flags per flags type (spec: 32)
+inline constexpr uint32_t kMaxComponentHandles = 100'000;     // live handles per instance
+inline constexpr size_t kMaxHostResources = 100'000;         // live host objects per Session
+
+// Component model: host memory one lift of guest values may take (Val nodes plus string/list
+// bytes), so zero-sized or aliased list elements cannot make the host build a tree far larger
+// than the guest's own memory.
+inline constexpr uint64_t kMaxCanonLiftBytes = uint64_t{256} << 20;
 
 }  // namespace tern::limits
