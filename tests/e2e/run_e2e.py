@@ -13,8 +13,8 @@ A case folder holds a spin.toml and either
                     answers `METHOD PATH x-fetched-by=VALUE` (text/plain); PATH /status/N gets N.
 Guests come from tests/e2e/guests/*.c (and <case>/*.c), built to .wasm by CMake; the driver copies
 the case and every built .wasm into a temporary folder and serves it from there. JS components
-(tests/fixtures/js, --js-dir) are copied only where the case's spin.toml names them; a js-* case
-is skipped when no --js-dir is given.
+(tests/fixtures/js, --js-dir) are copied to js/ there where the case's spin.toml names them
+(`source = "js/echo.wasm"`); a js-* case is skipped when no --js-dir is given.
 
 exchange.http: blocks introduced by marker lines.
   === new connection      open a fresh connection (one is opened at the start)
@@ -374,10 +374,11 @@ def prepare(case_dir, wasm_dirs, tmp, js_dir=None):
             for name in os.listdir(d):
                 if name.endswith(".wasm"):
                     shutil.copy(os.path.join(d, name), folder)
-    if js_dir:
-        for name in wasm_sources(os.path.join(folder, "spin.toml")):
-            if os.path.exists(os.path.join(js_dir, name)) and not os.path.exists(os.path.join(folder, name)):
-                shutil.copy(os.path.join(js_dir, name), folder)
+    if js_dir:  # `source = "js/NAME.wasm"` names a JS component (whose name may also be a C guest's)
+        for source in wasm_sources(os.path.join(folder, "spin.toml")):
+            if source.startswith("js/") and os.path.exists(os.path.join(js_dir, source[3:])):
+                os.makedirs(os.path.join(folder, "js"), exist_ok=True)
+                shutil.copy(os.path.join(js_dir, source[3:]), os.path.join(folder, source))
     return folder
 
 
