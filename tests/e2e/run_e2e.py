@@ -214,7 +214,7 @@ class Tern:
                                      stdout=subprocess.PIPE, stderr=self.err, env=env)
         self.banner = ""
         self.port = None
-        deadline = time.time() + 120  # first start compiles every guest
+        deadline = time.time() + 300  # first start compiles every guest (a JS component: ~1-2 min)
         while time.time() < deadline and self.port is None:
             ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)
             if ready:
