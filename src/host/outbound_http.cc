@@ -19,6 +19,8 @@ using component::IncomingHttpResponse;
 using component::OutgoingHttpRequest;
 using Clock = std::chrono::steady_clock;
 
+constexpr std::string_view kServiceChainingSuffix = ".spin.internal";
+
 HttpError httpError(HttpErrorCase c, std::string message = {}) { return HttpError{c, std::move(message), {}}; }
 
 struct UrlDeleter {
@@ -164,13 +166,19 @@ class CurlOutbound final : public component::OutboundHttp {
 
   HttpResult<IncomingHttpResponse> send(const OutgoingHttpRequest& r,
                                         Clock::time_point deadline) const override {
-    if (isSelf(r)) {
-      if (options_.local) {
-        if (auto res = options_.local(r)) return std::move(*res);
-      }
-      return std::unexpected(httpError(HttpErrorCase::kHttpRequestDenied, "self"));
+    bool internal = false;
+    if (!isSelf(r)) {
+      auto t = parseTarget(r);
+      if (!t) return std::unexpected(t.error());
+      internal = t->host.ends_with(kServiceChainingSuffix);
+      if (!internal) return perform(r, deadline);
     }
-    return perform(r, deadline);
+    if (options_.local) {
+      if (auto res = options_.local(r)) return std::move(*res);
+    }
+    return std::unexpected(httpError(internal ? HttpErrorCase::kDestinationNotFound
+                                              : HttpErrorCase::kHttpRequestDenied,
+                                     r.authority));
   }
 
  private:

@@ -9,6 +9,8 @@
 // the URL. Only http and https are sent; redirects are returned to the guest, not followed; proxy
 // environment variables are ignored. Each request is bounded by the earlier of the request
 // deadline and `timeout`, and its response body by `max_response_body` (HTTP-response-body-size).
+// Requests to `self` (no authority) and to `<id>.spin.internal` (allowed like any host, e.g. by
+// `http://*.spin.internal`) go to OutboundOptions::local instead of a socket.
 //
 // Thread safety: the returned object is immutable; send() may run on many threads at once (one
 // curl easy handle per request).
@@ -26,7 +28,8 @@
 
 namespace tern::host {
 
-// Answers requests to the application itself (relative URLs / `self`) without a socket; returns
+// Answers requests to the application itself without a socket: relative URLs (`self`) and
+// `http://<component-id>.spin.internal` (service chaining, private routes included); returns
 // nullopt when it does not handle `request`.
 using LocalDispatch = std::function<std::optional<component::HttpResult<component::IncomingHttpResponse>>(
     const component::OutgoingHttpRequest& request)>;
@@ -36,7 +39,7 @@ struct OutboundOptions {
   std::chrono::milliseconds timeout{30'000};  // per request, when the request deadline is later
   uint64_t max_response_body = 64ull << 20;
   size_t max_response_headers = 64u << 10;  // header section bytes; more: header-section-size
-  LocalDispatch local;                       // `self` requests; null: they fail
+  LocalDispatch local;  // `self` and `*.spin.internal` requests; null: they fail
   bool log_denied = true;                    // one stderr line per denied request
 };
 

@@ -2,6 +2,7 @@
 #include "http/app.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -109,7 +110,7 @@ Result<std::unique_ptr<App>> App::load(manifest::Manifest m, instance::Engine& e
         continue;
       }
     }
-    auto served = loadHttp(*c, std::move(*bytes), files_root, engine, options);
+    auto served = app->loadHttp(*c, std::move(*bytes), files_root, engine, options);
     if (!served) {
       errors.push_back(where + served.error().message);
       continue;
@@ -174,7 +175,7 @@ Result<std::unique_ptr<App>> App::load(manifest::Manifest m, instance::Engine& e
 
 Result<App::Served> App::loadHttp(const manifest::Component& c, std::vector<uint8_t> bytes,
                                   const std::string& files_root, instance::Engine& engine,
-                                  const AppOptions& options) {
+                                  const AppOptions& options) const {
   if (!component::Component::isComponent(bytes)) {
     return fail(ErrorCode::kInvalidArgument,
                 "is a core Wasm module, but the default `http` executor runs components that "
@@ -185,11 +186,70 @@ Result<App::Served> App::loadHttp(const manifest::Component& c, std::vector<uint
       engine, bytes, options.optimize ? instance::OptLevel::kOptimized : instance::OptLevel::kFast);
   if (!compiled) return fail(compiled.error().code, compiled.error().toString());
   std::string log = options.log_dir.empty() ? "" : options.log_dir + "/" + c.id + "_stderr.txt";
-  auto http = HttpComponent::create(engine, c, std::move(*compiled), files_root, log);
+  auto http = HttpComponent::create(engine, c, std::move(*compiled), files_root, log,
+                                    [this](const auto& r) { return dispatchLocal(r); });
   if (!http) return fail(http.error());
   Served served = servedWith(c.limits, options);
   served.http = std::move(*http);
   return served;
+}
+
+namespace {
+
+// Nesting of in-process outbound requests on this thread (a guest calling itself forever).
+constexpr int kMaxLocalDepth = 8;
+thread_local int local_depth = 0;
+struct DepthGuard {
+  DepthGuard() { ++local_depth; }
+  ~DepthGuard() { --local_depth; }
+};
+
+}  // namespace
+
+std::optional<component::HttpResult<component::IncomingHttpResponse>> App::dispatchLocal(
+    const component::OutgoingHttpRequest& r) const {
+  using component::HttpErrorCase;
+  if (local_depth >= kMaxLocalDepth) {
+    return std::unexpected(component::HttpError{HttpErrorCase::kLoopDetected, {}, {}});
+  }
+  DepthGuard guard;
+  Request req;
+  req.method = r.method;
+  req.setTarget(r.path_with_query.empty() ? "/" : r.path_with_query);
+  req.headers = r.headers;
+  req.headers.emplace_back("host", r.authority.empty() ? "self" : r.authority);
+  req.body = r.body;
+  req.client_ip = "127.0.0.1";
+  req.local_host = "127.0.0.1";
+  Response res;
+  if (r.authority.empty() || r.authority == "self") {
+    res = handle(req);
+  } else {
+    std::string_view host = std::string_view(r.authority).substr(0, r.authority.find(':'));
+    std::string_view id = host.substr(0, host.size() - std::min(host.size(), sizeof(".spin.internal") - 1));
+    auto served = components_.find(id);
+    const manifest::HttpTrigger* trig = nullptr;
+    size_t index = 0;
+    for (size_t i = 0; i < manifest_.http_triggers.size() && !trig; ++i) {
+      if (manifest_.http_triggers[i].component == id) trig = &manifest_.http_triggers[index = i];
+    }
+    if (served == components_.end() || !trig) return std::nullopt;
+    RouteMatch match;
+    match.trigger_index = index;
+    match.component_id = std::string(id);
+    match.raw_route = trig->route.raw;
+    match.based_route = trig->route.raw;
+    res = handleWagi(req, match, *trig, served->second);
+  }
+  component::IncomingHttpResponse out;
+  out.status = res.status;
+  for (auto& [k, v] : res.headers) {
+    std::string name = k;
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers.emplace_back(std::move(name), std::move(v));
+  }
+  out.body = std::move(res.body);
+  return out;
 }
 
 Response App::handleReserved(const Request& req) const {

@@ -73,9 +73,13 @@ class App {
   Response handleWagi(Request& request, const RouteMatch& match,
                       const manifest::HttpTrigger& trigger, const Served& served) const;
   // Compiles a wasi:http component (the default executor) into `served`; errors as load().
-  static Result<Served> loadHttp(const manifest::Component& c, std::vector<uint8_t> bytes,
-                                 const std::string& files_root, instance::Engine& engine,
-                                 const AppOptions& options);
+  Result<Served> loadHttp(const manifest::Component& c, std::vector<uint8_t> bytes,
+                          const std::string& files_root, instance::Engine& engine,
+                          const AppOptions& options) const;
+  // Outbound requests a guest sends to `self` (routed like a client request) or to
+  // `<id>.spin.internal` (that component, private routes included), answered in-process.
+  std::optional<component::HttpResult<component::IncomingHttpResponse>> dispatchLocal(
+      const component::OutgoingHttpRequest& request) const;
   manifest::Manifest manifest_;
   Router router_;
   AppOptions options_;

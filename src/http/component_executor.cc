@@ -59,7 +59,7 @@ std::unique_ptr<component::IncomingRequest> incomingRequest(Request& req, const 
 Result<std::unique_ptr<HttpComponent>> HttpComponent::create(
     instance::Engine& engine, const manifest::Component& c,
     std::shared_ptr<const component::Component> compiled, std::string files_root,
-    std::string stderr_log) {
+    std::string stderr_log, host::LocalDispatch local) {
   std::unique_ptr<HttpComponent> h(new HttpComponent());
   h->engine_ = &engine;
   h->id_ = c.id;
@@ -81,6 +81,7 @@ Result<std::unique_ptr<HttpComponent>> HttpComponent::create(
   if (!hosts) return fail(ErrorCode::kInvalidArgument, hosts.error().message);
   host::OutboundOptions oo;
   oo.component_id = c.id;
+  oo.local = std::move(local);
   component::IoTypes io = component::defineWasiP2(h->linker_);
   h->http_ = component::defineWasiHttp(h->linker_, io,
                                        host::makeOutboundHttp(std::move(*hosts), std::move(oo)));

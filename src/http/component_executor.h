@@ -23,6 +23,7 @@
 #include "common/result.h"
 #include "component/component.h"
 #include "component/wasi_http.h"
+#include "host/outbound_http.h"
 #include "http/message.h"
 #include "http/router.h"
 #include "http/wagi_executor.h"
@@ -35,13 +36,14 @@ class HttpComponent {
  public:
   // Checks that `component` exports wasi:http/incoming-handler@0.2.x and that every import is
   // provided (one instantiation at load). `files_root` (may be empty) is the staged `files`,
-  // pre-opened read-only at "/". `stderr_log` (may be empty): the guest's stdout and
+  // pre-opened read-only at "/". `local` answers `self` / `*.spin.internal` requests in-process.
+  // `stderr_log` (may be empty): the guest's stdout and
   // stderr are appended there, otherwise they go to tern's own. Errors: kInvalidArgument (no
   // incoming-handler export, bad allowed_outbound_hosts), kUnlinkable (an import tern lacks).
   static Result<std::unique_ptr<HttpComponent>> create(
       instance::Engine& engine, const manifest::Component& component,
       std::shared_ptr<const component::Component> compiled, std::string files_root,
-      std::string stderr_log);
+      std::string stderr_log, host::LocalDispatch local = nullptr);
 
   // Runs one request. Never fails: guest errors become 500/504 responses, logged once.
   Response execute(Request& req, const RouteMatch& match, std::string_view base,
