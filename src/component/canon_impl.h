@@ -41,7 +41,9 @@ std::string shortTypeName(const ValType& t);
 std::unexpected<Error> mismatch(const ValType& type, const Val& val, std::string_view why = {});
 
 // Alignments are powers of two (1, 2, 4, 8): masks, not divisions, on the hot path.
-inline uint64_t alignTo(uint64_t n, uint32_t align) { return (n + align - 1) & ~uint64_t{align - 1}; }
+inline uint64_t alignTo(uint64_t n, uint32_t align) {
+  return (n + align - 1) & ~uint64_t{align - 1};
+}
 
 // Variant-like types (variant, enum, option, result; spec: despecialize) as cases.
 inline bool isVariantLike(TypeKind k) {
