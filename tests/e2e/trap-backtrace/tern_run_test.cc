@@ -21,12 +21,12 @@ int lineOf(const std::string& source, const std::string& marker) {
   return 0;
 }
 
-struct Run {
+struct RunResult {
   int exit_code = -1;
   std::string err;
 };
 
-Run tern(const std::vector<std::string>& args) {
+RunResult tern(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {TERN_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
   int err[2];
@@ -42,7 +42,7 @@ Run tern(const std::vector<std::string>& args) {
     _exit(127);
   }
   close(err[1]);
-  Run r;
+  RunResult r;
   char buf[4096];
   ssize_t n;
   while ((n = read(err[0], buf, sizeof buf)) > 0) r.err.append(buf, static_cast<size_t>(n));
@@ -63,7 +63,7 @@ TEST(TernRunTrapTest, BacktraceNamesTheFunctionAndSourceLine) {
   const std::string cache = std::string(CACHE_DIR) + "/" + std::to_string(getpid());
   std::filesystem::remove_all(cache);
   for (const char* round : {"compiled", "cached"}) {
-    Run r = tern({"run", "--cache-dir", cache, DIVIDE_WASM});
+    RunResult r = tern({"run", "--cache-dir", cache, DIVIDE_WASM});
     EXPECT_EQ(r.exit_code, 134) << round << ": " << r.err;
     std::string frame0 = "error: instance: trap: integer divide by zero\n  0: divide "
                          "(tests/e2e/guests/divide.c:" + std::to_string(trap_line) + ") [func ";
