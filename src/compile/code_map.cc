@@ -67,7 +67,8 @@ class Reader {
   // Adds a signed delta to a 32-bit running value, refusing results outside uint32_t.
   uint32_t add(uint32_t base, int64_t delta) {
     int64_t v = int64_t(base) + delta;
-    return v < 0 || v > int64_t(UINT32_MAX) ? static_cast<uint32_t>(bad()) : static_cast<uint32_t>(v);
+    return v < 0 || v > int64_t(UINT32_MAX) ? static_cast<uint32_t>(bad())
+                                            : static_cast<uint32_t>(v);
   }
 
  private:
@@ -87,8 +88,9 @@ std::optional<uint32_t> CodeMap::wasmOffset(uint32_t func_index, uint32_t native
   auto f = std::lower_bound(functions.begin(), functions.end(), func_index,
                             [](const FunctionMap& m, uint32_t i) { return m.func_index < i; });
   if (f == functions.end() || f->func_index != func_index) return std::nullopt;
-  auto r = std::upper_bound(f->rows.begin(), f->rows.end(), native_offset,
-                            [](uint32_t off, const AddressRow& row) { return off < row.native_offset; });
+  auto r =
+      std::upper_bound(f->rows.begin(), f->rows.end(), native_offset,
+                       [](uint32_t off, const AddressRow& row) { return off < row.native_offset; });
   if (r == f->rows.begin()) return std::nullopt;
   uint32_t wasm = std::prev(r)->wasm_offset;
   if (wasm == kNoWasmOffset) return std::nullopt;
@@ -106,8 +108,9 @@ std::optional<uint32_t> CodeMap::functionAt(uint32_t wasm_offset) const {
 }
 
 std::optional<SourceLocation> CodeMap::sourceAt(uint32_t wasm_offset) const {
-  auto r = std::upper_bound(source.begin(), source.end(), wasm_offset,
-                            [](uint32_t off, const SourceRow& row) { return off < row.wasm_offset; });
+  auto r =
+      std::upper_bound(source.begin(), source.end(), wasm_offset,
+                       [](uint32_t off, const SourceRow& row) { return off < row.wasm_offset; });
   if (r == source.begin()) return std::nullopt;
   --r;
   if (r->file == 0 || r->file > files.size()) return std::nullopt;
@@ -170,7 +173,8 @@ Result<CodeMap> decodeCodeMap(std::span<const uint8_t> bytes) {
   for (size_t i = 0; i < map.functions.size() && r.ok(); ++i) {
     FunctionMap& f = map.functions[i];
     index = r.add(index, int64_t(r.u32()));
-    if (i > 0 && index == map.functions[i - 1].func_index) return fail(ErrorCode::kCache, "code map: repeated function");
+    if (i > 0 && index == map.functions[i - 1].func_index)
+      return fail(ErrorCode::kCache, "code map: repeated function");
     f.func_index = index;
     f.body_offset = r.u32();
     f.body_end = r.add(f.body_offset, int64_t(r.u32()));

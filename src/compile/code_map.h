@@ -27,9 +27,9 @@ struct AddressRow {
 };
 
 struct FunctionMap {
-  uint32_t func_index = 0;  // in the function index space (imports first)
-  uint32_t body_offset = 0; // Wasm offset of the function body (its locals vector)
-  uint32_t body_end = 0;    // Wasm offset just past the body
+  uint32_t func_index = 0;       // in the function index space (imports first)
+  uint32_t body_offset = 0;      // Wasm offset of the function body (its locals vector)
+  uint32_t body_end = 0;         // Wasm offset just past the body
   std::vector<AddressRow> rows;  // sorted by native_offset, no two consecutive rows equal
   bool operator==(const FunctionMap&) const = default;
 };
@@ -50,7 +50,7 @@ struct SourceLocation {
 struct CodeMap {
   std::vector<FunctionMap> functions;  // sorted by func_index
   std::vector<std::string> files;
-  std::vector<SourceRow> source;       // sorted by wasm_offset
+  std::vector<SourceRow> source;  // sorted by wasm_offset
 
   // The Wasm offset of the instruction whose machine code covers `native_offset` of function
   // `func_index`, or nullopt when unknown.

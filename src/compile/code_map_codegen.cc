@@ -84,8 +84,9 @@ Result<std::vector<FunctionMap>> readAddressMaps(const std::vector<uint8_t>& obj
   if (!obj) return fail(ErrorCode::kCodegen, "cannot read back object: ", message(obj.takeError()));
   std::vector<FunctionRange> ranges = functionRanges(**obj);
   std::map<uint32_t, std::vector<AddressRow>> rows;
-  auto dwarf = llvm::DWARFContext::create(**obj, llvm::DWARFContext::ProcessDebugRelocations::Process,
-                                          nullptr, "", ignoreError, ignoreError);
+  auto dwarf =
+      llvm::DWARFContext::create(**obj, llvm::DWARFContext::ProcessDebugRelocations::Process,
+                                 nullptr, "", ignoreError, ignoreError);
   for (const auto& unit : dwarf->compile_units()) {
     const llvm::DWARFDebugLine::LineTable* table = dwarf->getLineTableForUnit(unit.get());
     if (!table) continue;
@@ -118,7 +119,8 @@ Result<std::vector<FunctionMap>> readAddressMaps(const std::vector<uint8_t>& obj
 
 Result<std::vector<uint8_t>> stripDebugSections(const std::vector<uint8_t>& object) {
   auto binary = llvm::object::createBinary(bufferOf(object, "code"));
-  if (!binary) return fail(ErrorCode::kCodegen, "cannot read back object: ", message(binary.takeError()));
+  if (!binary)
+    return fail(ErrorCode::kCodegen, "cannot read back object: ", message(binary.takeError()));
   llvm::objcopy::ConfigManager config;
   config.Common.StripDebug = true;
   llvm::SmallVector<char, 0> buffer;
@@ -198,7 +200,8 @@ void readSourceLines(const DecodedModule& m, CodeMap& out) {
   for (size_t i = 0; i < rows.size(); ++i) {
     if (i + 1 < rows.size() && rows[i + 1].offset == rows[i].offset) continue;
     SourceRow r{rows[i].offset, rows[i].file, rows[i].line};
-    if (!out.source.empty() && out.source.back().file == r.file && out.source.back().line == r.line) {
+    if (!out.source.empty() && out.source.back().file == r.file &&
+        out.source.back().line == r.line) {
       continue;
     }
     out.source.push_back(r);

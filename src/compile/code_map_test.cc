@@ -1,8 +1,8 @@
 // Compile-stage unit tests: the CodeMap (native offset -> Wasm offset -> source line) lookups
 // and its artifact encoding.
-#include <gtest/gtest.h>
-
 #include "compile/code_map.h"
+
+#include <gtest/gtest.h>
 
 namespace tern::compile {
 namespace {
@@ -23,10 +23,10 @@ TEST(CodeMapTest, NativeOffsetsMapToTheCoveringRow) {
   EXPECT_EQ(m.wasmOffset(2, 0xf), 0x100u);
   EXPECT_EQ(m.wasmOffset(2, 0x10), 0x105u);
   EXPECT_EQ(m.wasmOffset(2, 0x2f), 0x105u);
-  EXPECT_EQ(m.wasmOffset(2, 0x1000), 0x112u);  // the last row covers the rest of the function
+  EXPECT_EQ(m.wasmOffset(2, 0x1000), 0x112u);     // the last row covers the rest of the function
   EXPECT_EQ(m.wasmOffset(3, 0x8), std::nullopt);  // code without a location (line 0)
   EXPECT_EQ(m.wasmOffset(3, 0x21), 0x150u);
-  EXPECT_EQ(m.wasmOffset(4, 0), std::nullopt);   // no map for this function
+  EXPECT_EQ(m.wasmOffset(4, 0), std::nullopt);  // no map for this function
   EXPECT_EQ(m.wasmOffset(9, 0x3ff), 0x200u);
 }
 

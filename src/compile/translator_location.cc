@@ -16,8 +16,14 @@ using Op = wabt::Opcode;
 
 bool isDivision(const wabt::Expr& e) {
   switch (wabt::cast<wabt::BinaryExpr>(&e)->opcode) {
-    case Op::I32DivS: case Op::I32DivU: case Op::I32RemS: case Op::I32RemU:
-    case Op::I64DivS: case Op::I64DivU: case Op::I64RemS: case Op::I64RemU:
+    case Op::I32DivS:
+    case Op::I32DivU:
+    case Op::I32RemS:
+    case Op::I32RemU:
+    case Op::I64DivS:
+    case Op::I64DivU:
+    case Op::I64RemS:
+    case Op::I64RemU:
       return true;
     default:
       return false;
@@ -28,12 +34,27 @@ bool isDivision(const wabt::Expr& e) {
 // keep the previous location, which keeps the line table (and the artifact) small.
 bool locatable(const wabt::Expr& e) {
   switch (e.type()) {
-    case ET::Call: case ET::CallIndirect: case ET::Unreachable: case ET::Loop:
-    case ET::Load: case ET::Store: case ET::LoadSplat: case ET::LoadZero:
-    case ET::SimdLoadLane: case ET::SimdStoreLane: case ET::Convert:
-    case ET::MemoryGrow: case ET::MemoryFill: case ET::MemoryCopy: case ET::MemoryInit:
-    case ET::TableGet: case ET::TableSet: case ET::TableGrow: case ET::TableFill:
-    case ET::TableCopy: case ET::TableInit:
+    case ET::Call:
+    case ET::CallIndirect:
+    case ET::Unreachable:
+    case ET::Loop:
+    case ET::Load:
+    case ET::Store:
+    case ET::LoadSplat:
+    case ET::LoadZero:
+    case ET::SimdLoadLane:
+    case ET::SimdStoreLane:
+    case ET::Convert:
+    case ET::MemoryGrow:
+    case ET::MemoryFill:
+    case ET::MemoryCopy:
+    case ET::MemoryInit:
+    case ET::TableGet:
+    case ET::TableSet:
+    case ET::TableGrow:
+    case ET::TableFill:
+    case ET::TableCopy:
+    case ET::TableInit:
       return true;
     case ET::Binary:
       return isDivision(e);
@@ -50,12 +71,13 @@ void FunctionTranslator::beginFunctionLocation() {
   // function's address: the prologue's stack and deadline checks report it.
   auto body = static_cast<uint32_t>(func_.loc.offset);
   subprogram_ = env_.di->createFunction(
-      env_.di_file, CodegenEnv::functionSymbol(func_index_), "", env_.di_file, body,
-      env_.di_type, body, llvm::DINode::FlagZero, llvm::DISubprogram::SPFlagDefinition);
+      env_.di_file, CodegenEnv::functionSymbol(func_index_), "", env_.di_file, body, env_.di_type,
+      body, llvm::DINode::FlagZero, llvm::DISubprogram::SPFlagDefinition);
   fn_->setSubprogram(subprogram_);
   location_ = 0;
   setLocation(body);
-  next_offset_ = (*env_.first_instr_offsets)[func_index_];
+  const auto& firsts = *env_.first_instr_offsets;
+  next_offset_ = func_index_ < firsts.size() ? firsts[func_index_] : body;
 }
 
 void FunctionTranslator::setLocation(uint32_t wasm_offset) {
@@ -81,7 +103,7 @@ uint32_t FunctionTranslator::endOffset(const wabt::Expr& e) const {
       const auto* ife = wabt::cast<wabt::IfExpr>(&e);
       // Without an `else`, the then-arm's end is the `end` opcode.
       return static_cast<uint32_t>(ife->false_end_loc.offset ? ife->false_end_loc.offset
-                                                              : ife->true_.end_loc.offset);
+                                                             : ife->true_.end_loc.offset);
     }
     default:
       return static_cast<uint32_t>(e.loc.offset);

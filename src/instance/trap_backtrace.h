@@ -15,11 +15,11 @@ inline constexpr uint32_t kMaxTrapFrames = 32;
 
 struct TrapFrame {
   uint32_t func_index = 0;
-  std::string func_name;              // from the name section (demangled); empty when absent
+  std::string func_name;                // from the name section (demangled); empty when absent
   std::optional<uint32_t> wasm_offset;  // module-relative byte offset of the instruction
-  std::optional<std::string> file;    // from the module's DWARF
+  std::optional<std::string> file;      // from the module's DWARF
   uint32_t line = 0;
-  std::string toString() const;       // "handle (src/main.c:42) [func 7 @0x1a3]"
+  std::string toString() const;  // "handle (src/main.c:42) [func 7 @0x1a3]"
 };
 
 // Symbolises guest code addresses: `pcs[0]` is the faulting instruction when `first_is_fault`,

@@ -39,8 +39,7 @@ class TrapTest : public ::testing::Test {
   void SetUp() override { engine_ = Engine::create({}).value(); }
 
   Error trapOf(Engine& engine, const std::vector<uint8_t>& wasm, const char* name,
-               std::vector<Value> args, OptLevel level = OptLevel::kFast,
-               StoreLimits limits = {}) {
+               std::vector<Value> args, OptLevel level = OptLevel::kFast, StoreLimits limits = {}) {
     auto module = engine.compile(wasm, level);
     EXPECT_TRUE(module.has_value()) << (module ? "" : module.error().toString());
     if (!module) return Error{ErrorCode::kInvalid, "no module"};
@@ -110,9 +109,8 @@ TEST_F(TrapTest, UnnamedFunctionsShowTheirIndex) {
 }
 
 TEST_F(TrapTest, HostTrapShowsTheGuestCallSite) {
-  defineFunc(linker_, "env", "fail", [](Caller&) -> Result<void> {
-    return fail(ErrorCode::kInvalidArgument, "no");
-  });
+  defineFunc(linker_, "env", "fail",
+             [](Caller&) -> Result<void> { return fail(ErrorCode::kInvalidArgument, "no"); });
   auto w = wat(R"((module (import "env" "fail" (func $fail))
     (func $guest (export "guest") nop (call $fail))))");
   Error e = trapOf(*engine_, w, "guest", {});
@@ -147,7 +145,8 @@ TEST_F(TrapTest, StackExhaustionKeepsTheInnermostFramesAndCountsTheRest) {
 }
 
 TEST_F(TrapTest, CachedArtifactsGiveTheSameBacktrace) {
-  auto dir = std::filesystem::temp_directory_path() / ("tern-trap-test-" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("tern-trap-test-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   auto w = wat(kDivide);
   for (int round = 0; round < 2; ++round) {

@@ -65,8 +65,10 @@ TEST(TernRunTrapTest, BacktraceNamesTheFunctionAndSourceLine) {
   for (const char* round : {"compiled", "cached"}) {
     RunResult r = tern({"run", "--cache-dir", cache, DIVIDE_WASM});
     EXPECT_EQ(r.exit_code, 134) << round << ": " << r.err;
-    std::string frame0 = "error: instance: trap: integer divide by zero\n  0: divide "
-                         "(tests/e2e/guests/divide.c:" + std::to_string(trap_line) + ") [func ";
+    std::string frame0 =
+        "error: instance: trap: integer divide by zero\n  0: divide "
+        "(tests/e2e/guests/divide.c:" +
+        std::to_string(trap_line) + ") [func ";
     EXPECT_NE(r.err.find(frame0), std::string::npos) << round << ": " << r.err;
     std::string frame1 = "\n  1: ";
     size_t at = r.err.find(frame1);
