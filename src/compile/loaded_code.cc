@@ -118,19 +118,20 @@ void writeSlot(CodeSlot& slot, uintptr_t start, uintptr_t end, const LoadedCode*
   slot.seq.store(seq + 2, std::memory_order_release);
 }
 
-// A full registry only costs backtraces for the modules beyond it.
-void registerCode(uintptr_t start, uintptr_t end, const LoadedCode* code) {
+// False when the registry is full, which only costs backtraces for the modules beyond it.
+bool registerCode(uintptr_t start, uintptr_t end, const LoadedCode* code) {
   std::lock_guard lock(g_code_mutex);
   size_t n = g_code_high.load(std::memory_order_relaxed);
   for (size_t i = 0; i < n; ++i) {
     if (g_code_slots[i].code.load(std::memory_order_relaxed) == nullptr) {
       writeSlot(g_code_slots[i], start, end, code);
-      return;
+      return true;
     }
   }
-  if (n == kMaxCodeSlots) return;
+  if (n == kMaxCodeSlots) return false;
   writeSlot(g_code_slots[n], start, end, code);
   g_code_high.store(n + 1, std::memory_order_release);
+  return true;
 }
 
 void unregisterCode(const LoadedCode* code) {
@@ -161,6 +162,13 @@ const LoadedCode* LoadedCode::containing(uintptr_t pc) {
     if (code && pc >= start && pc < end) return code;
   }
   return nullptr;
+}
+
+size_t LoadedCode::registeredCount() {
+  std::lock_guard lock(g_code_mutex);
+  size_t n = g_code_high.load(std::memory_order_relaxed), count = 0;
+  for (size_t i = 0; i < n; ++i) count += g_code_slots[i].code.load() != nullptr;
+  return count;
 }
 
 void LoadedCode::buildIndex() const {
@@ -380,14 +388,15 @@ Result<std::unique_ptr<LoadedCode>> LoadedCode::load(const ObjectCode& code, con
     out->host_adapters_.push_back(h);
   }
   out->code_map_bytes_ = code.code_map;
-  out->code_bytes_ = code_end;
-  registerCode(reinterpret_cast<uintptr_t>(base), reinterpret_cast<uintptr_t>(base) + code_end,
-               out.get());
+  // Every loaded object registers (even one without code), so the destructor's unregistering
+  // can never clear another object's slot that a reused address would match.
+  out->registered_ = registerCode(reinterpret_cast<uintptr_t>(base),
+                                  reinterpret_cast<uintptr_t>(base) + code_end, out.get());
   return out;
 }
 
 LoadedCode::~LoadedCode() {
-  if (code_bytes_) unregisterCode(this);
+  if (registered_) unregisterCode(this);
   if (mapping_) munmap(mapping_, size_);
 }
 

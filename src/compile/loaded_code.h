@@ -48,6 +48,8 @@ class LoadedCode {
   // `return_address` a frame's return address (the call before it is looked up). nullopt for
   // trampolines and host adapters. Not signal-safe (decodes the code map on first use).
   std::optional<CodeLocation> locate(uintptr_t pc, bool return_address) const;
+  // How many loaded objects the registry holds (for tests: unloading must remove each).
+  static size_t registeredCount();
   // The module metadata (function names) for backtraces; must outlive this object.
   void setModuleInfo(const ModuleInfo* info) { info_ = info; }
   const ModuleInfo* moduleInfo() const { return info_; }
@@ -57,7 +59,7 @@ class LoadedCode {
   void buildIndex() const;
   void* mapping_ = nullptr;
   size_t size_ = 0;
-  size_t code_bytes_ = 0;  // [mapping_, mapping_ + code_bytes_) is executable
+  bool registered_ = false;  // in the registry LoadedCode::containing reads
   const ModuleInfo* info_ = nullptr;
   std::vector<uint8_t> code_map_bytes_;
   std::vector<uint32_t> function_sizes_;  // by function index

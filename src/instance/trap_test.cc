@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "compile/loaded_code.h"
 #include "compile/wat.h"
 #include "instance/engine.h"
 #include "instance/host_func.h"
@@ -158,6 +159,23 @@ TEST_F(TrapTest, CachedArtifactsGiveTheSameBacktrace) {
     EXPECT_EQ(e.message, divideBacktrace(w)) << "round " << round;
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST_F(TrapTest, UnloadedModulesLeaveTheCodeRegistry) {
+  // Regression: a module without code once stayed registered after unloading, and a later
+  // object at the same address then matched a stale slot (found by fuzz_replay_spec_modules).
+  size_t before = compile::LoadedCode::registeredCount();
+  for (int i = 0; i < 20; ++i) {
+    auto empty = engine_->compile(wat("(module)"));
+    ASSERT_TRUE(empty.has_value());
+    auto full = engine_->compile(wat(kDivide));
+    ASSERT_TRUE(full.has_value());
+    EXPECT_EQ(compile::LoadedCode::registeredCount(), before + 2);
+  }
+  EXPECT_EQ(compile::LoadedCode::registeredCount(), before);
+  auto w = wat(kDivide);
+  EXPECT_EQ(trapOf(*engine_, w, "outer", {Value::i32(1), Value::i32(0)}).message,
+            divideBacktrace(w));
 }
 
 TEST_F(TrapTest, OneLineJoinsTheFrames) {
