@@ -85,15 +85,16 @@ bool inGuardedRegion(uintptr_t addr) {
 // Records the guest frames of a trap by following frame pointers (generated code keeps them)
 // from `fp` up to the thread's stack top. Leading host frames (runtime helpers, host functions)
 // are skipped; the first host frame after guest frames is the trap boundary's entry trampoline's
-// caller, where the walk stops. Every frame pointer is checked to ascend within the stack, so a
-// host frame that does not keep one ends the walk instead of misleading it. Async-signal-safe.
-void walkGuestFrames(Activation& a, uintptr_t fp) {
+// caller, where the walk stops. Every frame pointer is checked to ascend within [`low`, stack
+// top), the live part of this thread's stack, so a host frame that does not keep one ends the
+// walk instead of misleading it or faulting. Async-signal-safe.
+void walkGuestFrames(Activation& a, uintptr_t fp, uintptr_t low) {
   constexpr uint32_t kMaxHostFrames = 8;
   constexpr size_t kMaxSteps = size_t{1} << 20;
   uint32_t host_frames = 0;
   bool in_guest = a.num_pcs > 0;
   for (size_t step = 0; step < kMaxSteps; ++step) {
-    if ((fp & 7) != 0 || fp + 16 > t_stack_high || fp + 16 < fp) break;
+    if ((fp & 7) != 0 || fp < low || fp + 16 > t_stack_high || fp + 16 < fp) break;
     auto* frame = reinterpret_cast<const uintptr_t*>(fp);
     uintptr_t next = frame[0], ret = frame[1];
     if (compile::LoadedCode::containing(ret)) {
@@ -121,7 +122,8 @@ void onFault(int sig, siginfo_t* info, void* uctx) {
       a->pcs[a->num_pcs++] = pc;
       a->first_is_fault = true;
     }
-    walkGuestFrames(*a, static_cast<uintptr_t>(mc.gregs[REG_RBP]));
+    walkGuestFrames(*a, static_cast<uintptr_t>(mc.gregs[REG_RBP]),
+                    static_cast<uintptr_t>(mc.gregs[REG_RSP]));
     // Our SA_NODEFER does not help when another handler installed later without it (libFuzzer's,
     // a crash reporter's) chains to this one: the kernel then blocks `sig` while it runs, and
     // longjmp would leave it blocked, so the thread's next guest fault would kill the process.
@@ -252,7 +254,8 @@ __attribute__((noinline)) void raiseTrap(vm::TrapKind kind) {
   if (!a) std::abort();  // a trap outside any guest call is an engine bug
   a->kind = kind;
   if (kind != vm::TrapKind::kExit) {
-    walkGuestFrames(*a, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
+    auto fp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    walkGuestFrames(*a, fp, fp);
   }
   longjmp(a->buf, 1);
 }
