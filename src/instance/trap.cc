@@ -87,8 +87,10 @@ bool inGuardedRegion(uintptr_t addr) {
 // are skipped; the first host frame after guest frames is the trap boundary's entry trampoline's
 // caller, where the walk stops. Every frame pointer is checked to ascend within [`low`, stack
 // top), the live part of this thread's stack, so a host frame that does not keep one ends the
-// walk instead of misleading it or faulting. Async-signal-safe.
-void walkGuestFrames(Activation& a, uintptr_t fp, uintptr_t low) {
+// walk instead of misleading it or faulting. Async-signal-safe. Not instrumented by ASan: the
+// slots it reads may lie in a host frame's redzone when that frame keeps no frame pointer.
+__attribute__((no_sanitize("address"))) void walkGuestFrames(Activation& a, uintptr_t fp,
+                                                             uintptr_t low) {
   constexpr uint32_t kMaxHostFrames = 8;
   constexpr size_t kMaxSteps = size_t{1} << 20;
   uint32_t host_frames = 0;
