@@ -1,5 +1,5 @@
 // Artifact file format: magic, version, key, SHA-256 of the payload, payload length, payload
-// (serialised ModuleInfo + objects). Any mismatch means "absent".
+// (serialised ModuleInfo + objects + code map). Any mismatch means "absent".
 #include "compile/artifact_cache.h"
 
 #include <fcntl.h>
@@ -21,7 +21,7 @@ namespace tern::compile {
 namespace {
 
 constexpr char kMagic[8] = {'T', 'E', 'R', 'N', 'A', 'R', 'T', '1'};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;  // 2: code map for trap backtraces
 
 // SHA256_Init/Update/Final, not the one-shot SHA256(): in OpenSSL 3 the latter goes through EVP
 // and loads the provider configuration.
@@ -107,6 +107,10 @@ std::optional<Artifact> ArtifactCache::load(const std::string& key) const {
     out.code.objects.emplace_back(p, p + len);
     p += len;
   }
+  uint64_t map_len;
+  if (!take64(&map_len) || map_len > uint64_t(end - p)) return std::nullopt;
+  out.code.code_map.assign(p, p + map_len);
+  p += map_len;
   if (p != end) return std::nullopt;
   return out;
 }
@@ -122,6 +126,8 @@ Result<void> ArtifactCache::store(const std::string& key, const ModuleInfo& info
     put64(payload, o.size());
     payload.insert(payload.end(), o.begin(), o.end());
   }
+  put64(payload, code.code_map.size());
+  payload.insert(payload.end(), code.code_map.begin(), code.code_map.end());
   std::vector<uint8_t> file(kMagic, kMagic + 8);
   uint8_t v[4];
   std::memcpy(v, &kFormatVersion, 4);

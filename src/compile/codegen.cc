@@ -24,6 +24,7 @@
 #include <mutex>
 #include <thread>
 
+#include "compile/code_map_codegen.h"
 #include "compile/translator.h"
 
 namespace tern::compile {
@@ -153,9 +154,27 @@ void runPasses(llvm::Module& module, llvm::TargetMachine& tm, bool optimize) {
   mpm.run(module, mam);
 }
 
-Result<std::vector<uint8_t>> compilePartition(const DecodedModule& m, uint32_t first,
-                                              uint32_t last, bool with_trampolines,
-                                              bool optimize) {
+struct Partition {
+  std::vector<uint8_t> object;
+  std::vector<FunctionMap> maps;
+};
+
+// Line-table-only debug info: each function gets a subprogram, each located instruction a line
+// that is its Wasm offset (translator_location.cc).
+void addDebugInfo(llvm::Module& module, llvm::DIBuilder& di, CodegenEnv& env,
+                  const DecodedModule& m) {
+  module.addModuleFlag(llvm::Module::Warning, "Debug Info Version", llvm::DEBUG_METADATA_VERSION);
+  module.addModuleFlag(llvm::Module::Warning, "Dwarf Version", 4);
+  env.di = &di;
+  env.di_file = di.createFile("wasm", "");
+  di.createCompileUnit(llvm::dwarf::DW_LANG_C, env.di_file, "tern", false, "", 0, "",
+                       llvm::DICompileUnit::LineTablesOnly);
+  env.di_type = di.createSubroutineType(di.getOrCreateTypeArray({}));
+  env.first_instr_offsets = &m.first_instr_offsets;
+}
+
+Result<Partition> compilePartition(const DecodedModule& m, uint32_t first, uint32_t last,
+                                   bool with_trampolines, bool optimize) {
   auto tm = makeTargetMachine(optimize);
   if (!tm) return fail(tm.error());
   llvm::LLVMContext context;
@@ -163,7 +182,10 @@ Result<std::vector<uint8_t>> compilePartition(const DecodedModule& m, uint32_t f
   module->setDataLayout((*tm)->createDataLayout());
   module->setTargetTriple((*tm)->getTargetTriple().str());
   CodegenEnv env(context, *module, *m.ir, m.info);
+  llvm::DIBuilder di(*module);
+  addDebugInfo(*module, di, env, m);
   for (uint32_t f = first; f < last; ++f) FunctionTranslator(env, f).translate();
+  di.finalize();
   if (with_trampolines) {
     for (uint32_t t = 0; t < m.info.types.size(); ++t) {
       emitEntryTrampoline(env, t);
@@ -183,7 +205,29 @@ Result<std::vector<uint8_t>> compilePartition(const DecodedModule& m, uint32_t f
     return fail(ErrorCode::kCodegen, "target cannot emit object files");
   }
   pm.run(*module);
-  return std::vector<uint8_t>(buffer.begin(), buffer.end());
+  std::vector<uint8_t> object(buffer.begin(), buffer.end());
+  auto maps = readAddressMaps(object);
+  if (!maps) return fail(maps.error());
+  auto stripped = stripDebugSections(object);
+  if (!stripped) return fail(stripped.error());
+  return Partition{std::move(*stripped), std::move(*maps)};
+}
+
+// The module's CodeMap: every partition's address rows plus the module's own DWARF lines.
+std::vector<uint8_t> buildCodeMap(const DecodedModule& m, std::vector<std::vector<FunctionMap>> parts) {
+  CodeMap map;
+  for (auto& p : parts) {
+    for (auto& f : p) map.functions.push_back(std::move(f));
+  }
+  std::sort(map.functions.begin(), map.functions.end(),
+            [](const FunctionMap& a, const FunctionMap& b) { return a.func_index < b.func_index; });
+  for (auto& f : map.functions) {
+    if (f.func_index >= m.ir->funcs.size()) continue;
+    f.body_offset = static_cast<uint32_t>(m.ir->funcs[f.func_index]->loc.offset);
+    f.body_end = std::max(f.body_offset, m.body_ends[f.func_index]);
+  }
+  readSourceLines(m, map);
+  return encodeCodeMap(map);
 }
 
 Result<ObjectCode> generateInProcess(const DecodedModule& m, const CodegenOptions& options) {
@@ -197,6 +241,7 @@ Result<ObjectCode> generateInProcess(const DecodedModule& m, const CodegenOption
 
   ObjectCode out;
   out.objects.resize(partitions);
+  std::vector<std::vector<FunctionMap>> maps(partitions);
   std::vector<Error> errors;
   std::mutex errors_mutex;
   std::atomic<uint32_t> next{0};
@@ -210,7 +255,8 @@ Result<ObjectCode> generateInProcess(const DecodedModule& m, const CodegenOption
         errors.push_back(obj.error());
         continue;
       }
-      out.objects[p] = std::move(*obj);
+      out.objects[p] = std::move(obj->object);
+      maps[p] = std::move(obj->maps);
     }
   };
   std::vector<std::thread> pool;
@@ -218,6 +264,7 @@ Result<ObjectCode> generateInProcess(const DecodedModule& m, const CodegenOption
   worker();
   for (auto& t : pool) t.join();
   if (!errors.empty()) return fail(errors.front());
+  out.code_map = buildCodeMap(m, std::move(maps));
   return out;
 }
 

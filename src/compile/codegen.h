@@ -21,6 +21,8 @@ struct CodegenOptions {
 // Objects reference each other's tern_f<i> symbols and nothing else.
 struct ObjectCode {
   std::vector<std::vector<uint8_t>> objects;
+  // encodeCodeMap() of the module's CodeMap (compile/code_map.h), for trap backtraces.
+  std::vector<uint8_t> code_map;
   size_t totalBytes() const {
     size_t n = 0;
     for (const auto& o : objects) n += o.size();

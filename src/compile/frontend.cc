@@ -9,8 +9,10 @@
 #include <wabt/feature.h>
 #include <wabt/cast.h>
 #include <wabt/ir.h>
+#include <wabt/leb128.h>
 #include <wabt/validator.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -227,9 +229,29 @@ Result<ModuleInfo> lowerModule(const wabt::Module& m) {
 }
 
 // Section counts wabt 1.0.32's IR reader does not cross-check (spec 5.5.16: the data count
-// must equal the number of data segments).
+// must equal the number of data segments), and where the code section and the DWARF custom
+// sections lie (for trap backtraces).
 class SectionCounts : public wabt::BinaryReaderNop {
  public:
+  wabt::Result BeginSection(wabt::Index, wabt::BinarySection type, wabt::Offset size) override {
+    section_start = state->offset;
+    section_size = size;
+    if (type == wabt::BinarySection::Code) {
+      code_offset = static_cast<uint32_t>(section_start);
+      code_size = static_cast<uint32_t>(size);
+    }
+    return wabt::Result::Ok;
+  }
+  wabt::Result BeginCustomSection(wabt::Index, wabt::Offset,
+                                  std::string_view name) override {
+    // The reader has consumed the name: the contents run to the end of the section.
+    size_t begin = state->offset, end = section_start + section_size;
+    if (name.starts_with(".debug_") && begin <= end && end <= state->size) {
+      dwarf.emplace_back(std::string(name),
+                         std::vector<uint8_t>(state->data + begin, state->data + end));
+    }
+    return wabt::Result::Ok;
+  }
   wabt::Result OnDataCount(wabt::Index count) override {
     data_count = count;
     return wabt::Result::Ok;
@@ -240,7 +262,50 @@ class SectionCounts : public wabt::BinaryReaderNop {
   }
   std::optional<wabt::Index> data_count;
   wabt::Index data_segments = 0;
+  size_t section_start = 0, section_size = 0;
+  uint32_t code_offset = 0, code_size = 0;
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> dwarf;
 };
+
+// Where a function's first instruction starts: wabt's Func::loc is the start of the locals
+// vector (after the body size), and its expression offsets are where each instruction *ends*.
+uint32_t firstInstruction(std::span<const uint8_t> wasm, size_t locals) {
+  const uint8_t* p = wasm.data() + std::min(locals, wasm.size());
+  const uint8_t* end = wasm.data() + wasm.size();
+  uint32_t groups = 0;
+  p += wabt::ReadU32Leb128(p, end, &groups);
+  for (uint32_t i = 0; i < groups && p < end; ++i) {
+    uint32_t n = 0;
+    size_t len = wabt::ReadU32Leb128(p, end, &n);
+    if (len == 0) break;
+    p += len + 1;  // count, then a one-byte value type (Wasm 2.0)
+  }
+  return static_cast<uint32_t>(std::min(p, end) - wasm.data());
+}
+
+// Offsets for trap backtraces (compile/code_map.h): the code section is a count, then each body
+// as its size and bytes; wabt's Func::loc is where a body's bytes start.
+void recordOffsets(std::span<const uint8_t> wasm, SectionCounts& counts, DecodedModule& out) {
+  out.code_section_offset = counts.code_offset;
+  out.code_section_size = counts.code_size;
+  out.dwarf_sections = std::move(counts.dwarf);
+  out.first_instr_offsets.assign(out.ir->funcs.size(), 0);
+  out.body_ends.assign(out.ir->funcs.size(), 0);
+  const uint8_t* end =
+      wasm.data() + std::min<size_t>(wasm.size(), size_t(counts.code_offset) + counts.code_size);
+  const uint8_t* p = wasm.data() + std::min<size_t>(wasm.size(), counts.code_offset);
+  uint32_t n = 0;
+  p += wabt::ReadU32Leb128(p, end, &n);
+  for (size_t i = out.ir->num_func_imports; i < out.ir->funcs.size() && p < end; ++i) {
+    uint32_t size = 0;
+    size_t len = wabt::ReadU32Leb128(p, end, &size);
+    if (len == 0 || size > size_t(end - p) - len) break;
+    p += len;
+    out.first_instr_offsets[i] = firstInstruction(wasm, p - wasm.data());
+    p += size;
+    out.body_ends[i] = static_cast<uint32_t>(p - wasm.data());
+  }
+}
 
 // Checks wabt's validator misses, and bounds nesting depth (code generation recurses per level).
 Result<void> checkBody(const wabt::Module& m, const wabt::ExprList& list, uint32_t depth) {
@@ -317,6 +382,7 @@ Result<DecodedModule> decodeModule(std::span<const uint8_t> wasm) {
       counts.data_count && *counts.data_count != counts.data_segments) {
     return fail(ErrorCode::kMalformed, "data count and data section have inconsistent lengths");
   }
+  recordOffsets(wasm, counts, out);
   for (const wabt::Func* f : out.ir->funcs) {
     // Code generation gives every param and local a slot. wabt 1.0.32 accepts ~2^32 locals
     // (fuzzer: tests/fuzz/regressions/wasm/), and LocalTypes::size() wraps: sum the decls here.

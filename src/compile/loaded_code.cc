@@ -8,7 +8,9 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <mutex>
 #include <string_view>
 #include <unordered_map>
 
@@ -93,7 +95,112 @@ const char* symbolName(const Object& o, const Elf64_Sym& sym) {
   return sym.st_name < o.strtab_size ? o.strtab + sym.st_name : "";
 }
 
+// Registry of loaded code ranges for LoadedCode::containing: a fixed array of slots, each a
+// seqlock, so the fault handler can read it without locks while other threads (un)register.
+struct CodeSlot {
+  std::atomic<uint64_t> seq{0};  // odd while a writer changes the slot
+  std::atomic<uintptr_t> start{0};
+  std::atomic<uintptr_t> end{0};
+  std::atomic<const LoadedCode*> code{nullptr};
+};
+constexpr size_t kMaxCodeSlots = 1 << 12;
+CodeSlot g_code_slots[kMaxCodeSlots];
+std::atomic<size_t> g_code_high{0};
+std::mutex g_code_mutex;
+
+void writeSlot(CodeSlot& slot, uintptr_t start, uintptr_t end, const LoadedCode* code) {
+  uint64_t seq = slot.seq.load(std::memory_order_relaxed);
+  slot.seq.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  slot.start.store(start, std::memory_order_relaxed);
+  slot.end.store(end, std::memory_order_relaxed);
+  slot.code.store(code, std::memory_order_relaxed);
+  slot.seq.store(seq + 2, std::memory_order_release);
+}
+
+// False when the registry is full, which only costs backtraces for the modules beyond it.
+bool registerCode(uintptr_t start, uintptr_t end, const LoadedCode* code) {
+  std::lock_guard lock(g_code_mutex);
+  size_t n = g_code_high.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < n; ++i) {
+    if (g_code_slots[i].code.load(std::memory_order_relaxed) == nullptr) {
+      writeSlot(g_code_slots[i], start, end, code);
+      return true;
+    }
+  }
+  if (n == kMaxCodeSlots) return false;
+  writeSlot(g_code_slots[n], start, end, code);
+  g_code_high.store(n + 1, std::memory_order_release);
+  return true;
+}
+
+void unregisterCode(const LoadedCode* code) {
+  std::lock_guard lock(g_code_mutex);
+  size_t n = g_code_high.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < n; ++i) {
+    if (g_code_slots[i].code.load(std::memory_order_relaxed) == code) {
+      writeSlot(g_code_slots[i], 0, 0, nullptr);
+      return;
+    }
+  }
+}
+
 }  // namespace
+
+const LoadedCode* LoadedCode::containing(uintptr_t pc) {
+  size_t n = g_code_high.load(std::memory_order_acquire);
+  for (size_t i = 0; i < n; ++i) {
+    CodeSlot& slot = g_code_slots[i];
+    uint64_t before = slot.seq.load(std::memory_order_acquire);
+    uintptr_t start = slot.start.load(std::memory_order_relaxed);
+    uintptr_t end = slot.end.load(std::memory_order_relaxed);
+    const LoadedCode* code = slot.code.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    // A slot being rewritten belongs to a module that is being loaded or unloaded, never to
+    // one whose code is running: skipping it is right.
+    if ((before & 1) || slot.seq.load(std::memory_order_relaxed) != before) continue;
+    if (code && pc >= start && pc < end) return code;
+  }
+  return nullptr;
+}
+
+size_t LoadedCode::registeredCount() {
+  std::lock_guard lock(g_code_mutex);
+  size_t n = g_code_high.load(std::memory_order_relaxed), count = 0;
+  for (size_t i = 0; i < n; ++i) count += g_code_slots[i].code.load() != nullptr;
+  return count;
+}
+
+void LoadedCode::buildIndex() const {
+  for (uint32_t f = 0; f < functions_.size(); ++f) {
+    if (functions_[f]) by_address_.emplace_back(reinterpret_cast<uintptr_t>(functions_[f]), f);
+  }
+  std::sort(by_address_.begin(), by_address_.end());
+  if (!code_map_bytes_.empty()) {
+    auto map = decodeCodeMap(code_map_bytes_);
+    if (map) code_map_ = std::move(*map);
+  }
+}
+
+std::optional<CodeLocation> LoadedCode::locate(uintptr_t pc, bool return_address) const {
+  std::call_once(index_once_, [this] { buildIndex(); });
+  uintptr_t addr = return_address ? pc - 1 : pc;
+  auto it = std::upper_bound(by_address_.begin(), by_address_.end(),
+                             std::make_pair(addr, UINT32_MAX));
+  if (it == by_address_.begin()) return std::nullopt;
+  --it;
+  auto [start, func] = *it;
+  if (addr - start >= function_sizes_[func]) return std::nullopt;  // a trampoline or adapter
+  CodeLocation loc;
+  loc.func_index = func;
+  if (!code_map_) return loc;
+  loc.wasm_offset = code_map_->wasmOffset(func, static_cast<uint32_t>(addr - start));
+  if (!loc.wasm_offset) return loc;
+  // Code inlined from another function (-O) carries that function's offsets: name it.
+  if (auto owner = code_map_->functionAt(*loc.wasm_offset)) loc.func_index = *owner;
+  loc.source = code_map_->sourceAt(*loc.wasm_offset);
+  return loc;
+}
 
 Result<std::unique_ptr<LoadedCode>> LoadedCode::load(const ObjectCode& code, const ModuleInfo& info) {
   std::vector<Object> objects;
@@ -149,13 +256,13 @@ Result<std::unique_ptr<LoadedCode>> LoadedCode::load(const ObjectCode& code, con
   }
 
   // 2. Global symbols defined by any object.
-  std::unordered_map<std::string_view, uint8_t*> globals;
+  std::unordered_map<std::string_view, std::pair<uint8_t*, uint64_t>> globals;  // address, size
   for (auto& o : objects) {
     for (size_t i = 1; i < o.num_syms; ++i) {
       const Elf64_Sym& sym = o.symtab[i];
       if (ELF64_ST_BIND(sym.st_info) == STB_LOCAL || sym.st_shndx == SHN_UNDEF) continue;
       if (sym.st_shndx >= o.section_addr.size() || !o.section_addr[sym.st_shndx]) continue;
-      globals[symbolName(o, sym)] = o.section_addr[sym.st_shndx] + sym.st_value;
+      globals[symbolName(o, sym)] = {o.section_addr[sym.st_shndx] + sym.st_value, sym.st_size};
     }
   }
 
@@ -202,7 +309,7 @@ Result<std::unique_ptr<LoadedCode>> LoadedCode::load(const ObjectCode& code, con
           const char* name = symbolName(o, sym);
           auto it = globals.find(name);
           if (it != globals.end()) {
-            S = it->second;
+            S = it->second.first;
           } else if (allowedExternal(name)) {
             S = static_cast<uint8_t*>(dlsym(RTLD_DEFAULT, name));
             external = true;
@@ -262,13 +369,16 @@ Result<std::unique_ptr<LoadedCode>> LoadedCode::load(const ObjectCode& code, con
 
   auto lookup = [&](const std::string& name) -> uint8_t* {
     auto it = globals.find(name);
-    return it == globals.end() ? nullptr : it->second;
+    return it == globals.end() ? nullptr : it->second.first;
   };
   uint32_t num_funcs = static_cast<uint32_t>(info.func_types.size());
   out->functions_.assign(num_funcs, nullptr);
+  out->function_sizes_.assign(num_funcs, 0);
   for (uint32_t f = info.num_imported_funcs; f < num_funcs; ++f) {
-    out->functions_[f] = lookup("tern_f" + std::to_string(f));
-    if (!out->functions_[f]) return fail(ErrorCode::kCache, "object code lacks function ", std::to_string(f));
+    auto it = globals.find("tern_f" + std::to_string(f));
+    if (it == globals.end()) return fail(ErrorCode::kCache, "object code lacks function ", std::to_string(f));
+    out->functions_[f] = it->second.first;
+    out->function_sizes_[f] = static_cast<uint32_t>(std::min<uint64_t>(it->second.second, UINT32_MAX));
   }
   for (uint32_t t = 0; t < info.types.size(); ++t) {
     auto* e = lookup(entrySymbol(t));
@@ -277,10 +387,16 @@ Result<std::unique_ptr<LoadedCode>> LoadedCode::load(const ObjectCode& code, con
     out->entries_.push_back(reinterpret_cast<vm::EntryTrampoline>(e));
     out->host_adapters_.push_back(h);
   }
+  out->code_map_bytes_ = code.code_map;
+  // Every loaded object registers (even one without code), so the destructor's unregistering
+  // can never clear another object's slot that a reused address would match.
+  out->registered_ = registerCode(reinterpret_cast<uintptr_t>(base),
+                                  reinterpret_cast<uintptr_t>(base) + code_end, out.get());
   return out;
 }
 
 LoadedCode::~LoadedCode() {
+  if (registered_) unregisterCode(this);
   if (mapping_) munmap(mapping_, size_);
 }
 

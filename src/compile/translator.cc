@@ -155,6 +155,7 @@ void FunctionTranslator::translate() {
     local_types_.push_back(vt);
   }
 
+  beginFunctionLocation();
   emitStackCheck();
   emitEpochCheck();
 
@@ -213,6 +214,8 @@ BasicBlock* FunctionTranslator::trapBlock(vm::TrapKind kind) {
   auto* type = llvm::FunctionType::get(b_.getVoidTy(), {env_.ptr, env_.i32}, false);
   auto* call = llvm::cast<llvm::CallInst>(helper(HELPER(trap), type, {ctx_, i32(idx)}));
   call->setDoesNotReturn();
+  // One trap call per site: its return address tells the backtrace which instruction trapped.
+  call->addFnAttr(llvm::Attribute::NoMerge);
   b_.CreateUnreachable();
   trap_blocks_[idx] = bb;
   b_.SetInsertPoint(saved);
@@ -312,7 +315,10 @@ void FunctionTranslator::finishBlock(Control& c, bool reachable) {
 void FunctionTranslator::translateList(const void* list_ptr) {
   const auto& list = *static_cast<const wabt::ExprList*>(list_ptr);
   for (const wabt::Expr& e : list) {
-    if (!translateExpr(e)) {
+    locateInstruction(e);
+    bool reachable = translateExpr(e);
+    next_offset_ = endOffset(e);
+    if (!reachable) {
       b_.ClearInsertionPoint();
       return;
     }
@@ -326,6 +332,7 @@ void FunctionTranslator::translateBlock(const wabt::Expr& e) {
   blockSignature(&blk.decl, &params, &results);
   BasicBlock* end = BasicBlock::Create(env_.context, "block_end", fn_);
   controls_.push_back(makeControl(Control::Kind::kBlock, params, results, end, end));
+  next_offset_ = static_cast<uint32_t>(e.loc.offset);
   translateList(&blk.exprs);
   bool reachable = b_.GetInsertBlock() != nullptr;
   Control c = controls_.back();
@@ -347,6 +354,7 @@ void FunctionTranslator::translateLoop(const wabt::Expr& e) {
   stack_.resize(c.stack_height);
   for (auto* phi : controls_.back().target_phis) push(phi);
   emitEpochCheck();
+  next_offset_ = static_cast<uint32_t>(e.loc.offset);
   translateList(&blk.exprs);
   bool reachable = b_.GetInsertBlock() != nullptr;
   c = controls_.back();
@@ -367,6 +375,7 @@ void FunctionTranslator::translateIf(const wabt::Expr& e) {
 
   controls_.push_back(makeControl(Control::Kind::kIf, params, results, end, end));
   b_.SetInsertPoint(then_bb);
+  next_offset_ = static_cast<uint32_t>(e.loc.offset);
   translateList(&ife->true_.exprs);
   if (b_.GetInsertBlock()) {
     addIncoming(controls_.back(), b_.GetInsertBlock(), true);
@@ -375,6 +384,7 @@ void FunctionTranslator::translateIf(const wabt::Expr& e) {
   stack_.resize(controls_.back().stack_height);
   stack_.insert(stack_.end(), args.begin(), args.end());
   b_.SetInsertPoint(else_bb);
+  next_offset_ = static_cast<uint32_t>(ife->true_.end_loc.offset);
   translateList(&ife->false_);  // an absent else passes the params through as results
   bool reachable = b_.GetInsertBlock() != nullptr;
   Control c = controls_.back();

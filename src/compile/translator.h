@@ -6,6 +6,7 @@
 // VMHelpers::trap, which unwinds to the host boundary. SIMD lives in simd_translator.cc.
 #pragma once
 
+#include <llvm/IR/DIBuilder.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
@@ -35,6 +36,13 @@ class CodegenEnv {
   llvm::Module& module;
   const wabt::Module& ir;
   const ModuleInfo& info;
+
+  // Debug locations whose line is the Wasm byte offset of the instruction (compile/code_map.h):
+  // set by codegen, null to emit none.
+  llvm::DIBuilder* di = nullptr;
+  llvm::DIFile* di_file = nullptr;
+  llvm::DISubroutineType* di_type = nullptr;
+  const std::vector<uint32_t>* first_instr_offsets = nullptr;  // per function index
 
   llvm::Type* i8;
   llvm::Type* i16;
@@ -71,6 +79,12 @@ class FunctionTranslator {
     std::vector<llvm::PHINode*> end_phis;  // results at `end`
     size_t stack_height;                   // operand stack height below the block's params
   };
+
+  // Debug locations (line = Wasm offset) for the instructions that can trap or call.
+  void beginFunctionLocation();
+  void setLocation(uint32_t wasm_offset);
+  void locateInstruction(const wabt::Expr& e);
+  uint32_t endOffset(const wabt::Expr& e) const;
 
   // Control flow.
   void translateList(const void* expr_list);  // wabt::ExprList*
@@ -173,7 +187,10 @@ class FunctionTranslator {
   std::vector<ValType> local_types_;
   std::vector<llvm::Value*> stack_;
   std::vector<Control> controls_;
-  std::array<llvm::BasicBlock*, 16> trap_blocks_{};
+  std::array<llvm::BasicBlock*, 16> trap_blocks_{};  // per kind, for the current location
+  llvm::DISubprogram* subprogram_ = nullptr;
+  uint32_t next_offset_ = 0;  // Wasm offset where the next instruction starts
+  uint32_t location_ = 0;     // Wasm offset of the current debug location
   llvm::MDNode* unlikely_ = nullptr;
 };
 

@@ -15,7 +15,8 @@
 
 namespace tern::vm {
 
-inline constexpr uint32_t kEngineAbiVersion = 1;
+// 2: generated code carries per-site trap calls and a code map (trap backtraces).
+inline constexpr uint32_t kEngineAbiVersion = 2;
 
 struct VMContext;
 

@@ -10,6 +10,7 @@
 #include "compile/vm_abi.h"
 #include "http/cgi.h"
 #include "http/http_limits.h"
+#include "instance/trap_backtrace.h"
 #include "wasi/wasi.h"
 
 namespace tern::http {
@@ -136,9 +137,13 @@ Response WagiComponent::execute(const Request& req, const RouteMatch& match,
     }
     if (e.code == ErrorCode::kTrap &&
         static_cast<vm::TrapKind>(e.detail) == vm::TrapKind::kDeadline) {
-      return failure(504, req, match, id_, "request timeout: " + e.toString());
+      return failure(504, req, match, id_,
+                     "request timeout: " + instance::oneLine(e.toString()));
     }
-    if (e.code != ErrorCode::kExit) return failure(500, req, match, id_, e.toString());
+    // A trap's backtrace goes on the request's one log line.
+    if (e.code != ErrorCode::kExit) {
+      return failure(500, req, match, id_, instance::oneLine(e.toString()));
+    }
   }
   std::string_view out = (*ctx)->capturedStdout();
   if (out.empty()) {

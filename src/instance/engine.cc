@@ -129,6 +129,7 @@ Result<std::shared_ptr<const Module>> Engine::compile(std::span<const uint8_t> w
     module->info_ = std::move(decoded->info);
   }
   module->code_ = std::move(code);
+  module->code_->setModuleInfo(&module->info_);  // names for trap backtraces
   for (const auto& t : module->info_.types) module->type_ids_.push_back(typeId(t));
   auto image = MemoryImage::create(module->info_);
   if (!image) return fail(image.error());

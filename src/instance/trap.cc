@@ -12,6 +12,8 @@
 #include <mutex>
 
 #include "common/limits.h"
+#include "compile/loaded_code.h"
+#include "instance/trap_backtrace.h"
 
 namespace tern::vm {
 
@@ -46,11 +48,17 @@ struct Activation {
   vm::TrapKind kind;
   int32_t exit_status;
   std::string message;
+  // Guest frames at the trap (innermost first), filled before the longjmp, symbolised after.
+  uintptr_t pcs[kMaxTrapFrames];  // not initialised: only [0, num_pcs) is ever read
+  uint32_t num_pcs;
+  uint32_t more_frames;  // guest frames beyond pcs
+  bool first_is_fault;   // pcs[0] is the faulting instruction, not a return address
 };
 
 // Per-thread state, touched only by callGuarded's RAII guard and the trap paths below.
 thread_local Activation* t_current = nullptr;
 thread_local uintptr_t t_stack_limit = 0;
+thread_local uintptr_t t_stack_high = 0;  // top of this thread's stack; 0 when unknown
 thread_local void* t_altstack = nullptr;
 
 constexpr size_t kMaxRegions = 1 << 14;
@@ -74,10 +82,50 @@ bool inGuardedRegion(uintptr_t addr) {
   return false;
 }
 
+// Records the guest frames of a trap by following frame pointers (generated code keeps them)
+// from `fp` up to the thread's stack top. Leading host frames (runtime helpers, host functions)
+// are skipped; the first host frame after guest frames is the trap boundary's entry trampoline's
+// caller, where the walk stops. Every frame pointer is checked to ascend within [`low`, stack
+// top), the live part of this thread's stack, so a host frame that does not keep one ends the
+// walk instead of misleading it or faulting. Async-signal-safe. Not instrumented by ASan: the
+// slots it reads may lie in a host frame's redzone when that frame keeps no frame pointer.
+__attribute__((no_sanitize("address"))) void walkGuestFrames(Activation& a, uintptr_t fp,
+                                                             uintptr_t low) {
+  constexpr uint32_t kMaxHostFrames = 8;
+  constexpr size_t kMaxSteps = size_t{1} << 20;
+  uint32_t host_frames = 0;
+  bool in_guest = a.num_pcs > 0;
+  for (size_t step = 0; step < kMaxSteps; ++step) {
+    if ((fp & 7) != 0 || fp < low || fp + 16 > t_stack_high || fp + 16 < fp) break;
+    auto* frame = reinterpret_cast<const uintptr_t*>(fp);
+    uintptr_t next = frame[0], ret = frame[1];
+    if (compile::LoadedCode::containing(ret)) {
+      in_guest = true;
+      if (a.num_pcs < kMaxTrapFrames) {
+        a.pcs[a.num_pcs++] = ret;
+      } else {
+        ++a.more_frames;
+      }
+    } else if (in_guest || ++host_frames > kMaxHostFrames) {
+      break;
+    }
+    if (next <= fp) break;
+    fp = next;
+  }
+}
+
 void onFault(int sig, siginfo_t* info, void* uctx) {
   Activation* a = t_current;
   if (a && inGuardedRegion(reinterpret_cast<uintptr_t>(info->si_addr))) {
     a->kind = vm::TrapKind::kMemoryOutOfBounds;
+    const mcontext_t& mc = static_cast<ucontext_t*>(uctx)->uc_mcontext;
+    auto pc = static_cast<uintptr_t>(mc.gregs[REG_RIP]);
+    if (compile::LoadedCode::containing(pc)) {
+      a->pcs[a->num_pcs++] = pc;
+      a->first_is_fault = true;
+    }
+    walkGuestFrames(*a, static_cast<uintptr_t>(mc.gregs[REG_RBP]),
+                    static_cast<uintptr_t>(mc.gregs[REG_RSP]));
     // Our SA_NODEFER does not help when another handler installed later without it (libFuzzer's,
     // a crash reporter's) chains to this one: the kernel then blocks `sig` while it runs, and
     // longjmp would leave it blocked, so the thread's next guest fault would kill the process.
@@ -139,6 +187,7 @@ void prepareThread() {
   }
   if (addr && size > limits::kStackReserveBytes) {
     t_stack_limit = reinterpret_cast<uintptr_t>(addr) + limits::kStackReserveBytes;
+    t_stack_high = reinterpret_cast<uintptr_t>(addr) + size;
   } else {
     t_stack_limit = 1;  // unknown stack: rely on the guard page alone
   }
@@ -179,6 +228,9 @@ Result<void> callGuarded(vm::VMLimits* limits, void (*fn)(void*), void* arg) {
   Activation activation;
   activation.kind = vm::TrapKind::kUnreachable;
   activation.exit_status = 0;
+  activation.num_pcs = 0;
+  activation.more_frames = 0;
+  activation.first_is_fault = false;
   ActivationGuard guard(&activation);
   if (setjmp(activation.buf) == 0) {
     fn(arg);
@@ -191,13 +243,22 @@ Result<void> callGuarded(vm::VMLimits* limits, void (*fn)(void*), void* arg) {
   }
   std::string message = vm::trapMessage(activation.kind);
   if (!activation.message.empty()) message += ": " + activation.message;
+  // The guest's code is still loaded: its instance is held by whoever called into it.
+  message += formatBacktrace(std::span<const uintptr_t>(activation.pcs, activation.num_pcs),
+                             activation.first_is_fault, activation.more_frames);
   return fail(Error{ErrorCode::kTrap, std::move(message), static_cast<int32_t>(activation.kind)});
 }
 
-void raiseTrap(vm::TrapKind kind) {
+// noinline with a frame of its own (this file keeps frame pointers, see CMakeLists.txt): the
+// walk starts from here and reaches the guest through the helper that called it.
+__attribute__((noinline)) void raiseTrap(vm::TrapKind kind) {
   Activation* a = t_current;
   if (!a) std::abort();  // a trap outside any guest call is an engine bug
   a->kind = kind;
+  if (kind != vm::TrapKind::kExit) {
+    auto fp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    walkGuestFrames(*a, fp, fp);
+  }
   longjmp(a->buf, 1);
 }
 

@@ -15,10 +15,15 @@
 namespace tern::instance {
 
 // Runs `fn(arg)` under a trap boundary on this thread; nests. Returns kTrap (detail = TrapKind)
-// or kExit (detail = status) errors. Sets the store limits' stack limit for this thread.
+// or kExit (detail = status) errors. A kTrap message is the trap's text (plus the host's message
+// for kHost), then one line per guest frame, innermost first (trap_backtrace.h):
+//   "integer divide by zero\n  0: handle (src/main.c:42) [func 7 @0x1a3]\n  1: main ..."
+// Sets the store limits' stack limit for this thread.
 Result<void> callGuarded(vm::VMLimits* limits, void (*fn)(void*), void* arg);
 
-// Unwinds to the innermost boundary. Only valid while inside callGuarded on this thread.
+// Records the guest frames (following frame pointers, so its caller must keep one: runtime.cc is
+// built with them) and unwinds to the innermost boundary. Only valid while inside callGuarded on
+// this thread.
 [[noreturn]] void raiseTrap(vm::TrapKind kind);
 // Records the message (or exit status) for the pending trap before raiseTrap.
 void setPendingTrapMessage(std::string message);
