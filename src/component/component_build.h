@@ -168,6 +168,9 @@ class Builder {
   Result<void> typeSection(Reader& r, Scope& s, Plan& plan, int depth);
   Result<TypeDef> readType(Reader& r, Scope& s, Plan& plan, int depth, bool in_type);
   Result<const ValType*> readDefValType(Reader& r, Scope& s, uint8_t form);
+  Result<const ValType*> readRef(Reader& r, Scope& s);
+  Result<const ValType*> readOptRef(Reader& r, Scope& s);
+  Result<void> readCases(Reader& r, Scope& s, ValType& v);
   Result<const FuncSig*> readFuncType(Reader& r, Scope& s);
   Result<TypeDef> readDeclType(Reader& r, Scope& s, Plan& plan, int depth, TypeDef::Kind kind);
   Result<void> readDecls(Reader& r, Scope& s, Plan& plan, int depth, bool component_type,

@@ -77,57 +77,62 @@ Result<TypeDef> Builder::readType(Reader& r, Scope& s, Plan& plan, int depth, bo
   }
 }
 
+Result<const ValType*> Builder::readRef(Reader& r, Scope& s) {
+  auto ref = bin::readValType(r);
+  if (!ref) return fail(ref.error());
+  return valType(r, s, *ref);
+}
+
+Result<const ValType*> Builder::readOptRef(Reader& r, Scope& s) {
+  auto b = r.u8();
+  if (!b) return fail(b.error());
+  if (*b == 0x00) return nullptr;
+  if (*b != 0x01) return r.malformed("invalid option encoding");
+  return readRef(r, s);
+}
+
+// record, variant, tuple, flags, enum: a vector of labels and/or types.
+Result<void> Builder::readCases(Reader& r, Scope& s, ValType& v) {
+  auto n = r.count(limits::kMaxComponentCaseCount, "field/case");
+  if (!n) return fail(n.error());
+  if (*n == 0 && v.kind != TypeKind::kFlags) return r.invalid("empty record/variant/tuple/enum");
+  if (v.kind == TypeKind::kFlags && *n > limits::kMaxFlagsCount) return r.invalid("too many flags");
+  for (uint32_t i = 0; i < *n; ++i) {
+    if (v.kind != TypeKind::kTuple) {
+      auto l = r.name();
+      if (!l) return fail(l.error());
+      if (l->empty()) return r.invalid("empty label");
+      v.labels.emplace_back(*l);
+    }
+    if (v.kind == TypeKind::kRecord || v.kind == TypeKind::kTuple) {
+      auto e = readRef(r, s);
+      if (!e) return fail(e.error());
+      v.elems.push_back(*e);
+    } else if (v.kind == TypeKind::kVariant) {
+      auto e = readOptRef(r, s);
+      if (!e) return fail(e.error());
+      v.elems.push_back(*e);
+      auto refines = readOptRef(r, s);  // 0x00 in current binaries
+      if (!refines) return fail(refines.error());
+    }
+  }
+  return {};
+}
+
 Result<const ValType*> Builder::readDefValType(Reader& r, Scope& s, uint8_t form) {
   if (auto k = bin::primitiveKind(form)) return prim(*k);
   ValType v;
-  auto readRef = [&]() -> Result<const ValType*> {
-    auto ref = bin::readValType(r);
-    if (!ref) return fail(ref.error());
-    return valType(r, s, *ref);
-  };
-  auto readOpt = [&]() -> Result<const ValType*> {
-    auto b = r.u8();
-    if (!b) return fail(b.error());
-    if (*b == 0x00) return nullptr;
-    if (*b != 0x01) return r.malformed("invalid option encoding");
-    return readRef();
-  };
-  auto labels = [&](std::string_view what) -> Result<uint32_t> {
-    return r.count(limits::kMaxComponentCaseCount, what);
-  };
   switch (form) {
     case 0x72: case 0x71: case 0x6f: case 0x6e: case 0x6d: {
       static constexpr TypeKind kinds[] = {TypeKind::kEnum, TypeKind::kFlags, TypeKind::kTuple,
                                            TypeKind::kBool, TypeKind::kVariant, TypeKind::kRecord};
       v.kind = kinds[form - 0x6d];
-      auto n = labels("field/case");
-      if (!n) return fail(n.error());
-      if (*n == 0 && v.kind != TypeKind::kFlags) return r.invalid("empty record/variant/tuple/enum");
-      if (v.kind == TypeKind::kFlags && *n > limits::kMaxFlagsCount) return r.invalid("too many flags");
-      for (uint32_t i = 0; i < *n; ++i) {
-        if (v.kind != TypeKind::kTuple) {
-          auto l = r.name();
-          if (!l) return fail(l.error());
-          if (l->empty()) return r.invalid("empty label");
-          v.labels.emplace_back(*l);
-        }
-        if (v.kind == TypeKind::kRecord || v.kind == TypeKind::kTuple) {
-          auto e = readRef();
-          if (!e) return fail(e.error());
-          v.elems.push_back(*e);
-        } else if (v.kind == TypeKind::kVariant) {
-          auto e = readOpt();
-          if (!e) return fail(e.error());
-          v.elems.push_back(*e);
-          auto refines = readOpt();  // 0x00 in current binaries
-          if (!refines) return fail(refines.error());
-        }
-      }
+      TERN_TRY(readCases(r, s, v));
       break;
     }
     case 0x70: case 0x6b: {
       v.kind = form == 0x70 ? TypeKind::kList : TypeKind::kOption;
-      auto e = readRef();
+      auto e = readRef(r, s);
       if (!e) return fail(e.error());
       v.elems.push_back(*e);
       break;
@@ -135,7 +140,7 @@ Result<const ValType*> Builder::readDefValType(Reader& r, Scope& s, uint8_t form
     case 0x6a: {
       v.kind = TypeKind::kResult;
       for (int i = 0; i < 2; ++i) {
-        auto e = readOpt();
+        auto e = readOptRef(r, s);
         if (!e) return fail(e.error());
         v.elems.push_back(*e);
       }
