@@ -12,11 +12,15 @@
 #include <thread>
 #include <tuple>
 
+#include "common/host_call_hook.h"
 #include "http/app.h"
+#include "http/log.h"
 #include "http/server.h"
 #include "instance/engine.h"
 #include "manifest/manifest.h"
 #include "manifest/units.h"
+#include "observe/admin_server.h"
+#include "observe/observability.h"
 
 namespace tern::cmd {
 namespace {
@@ -163,7 +167,46 @@ bool parseLimitFlags(const UpOptions& o, http::AppOptions& out) {
   return true;
 }
 
+// Metrics and traces: an Observability when --admin-listen or an OTLP endpoint asks for one.
+struct Observing {
+  std::unique_ptr<observe::Observability> obs;
+  std::optional<ListenAddress> admin;
+};
+
+std::optional<Observing> setUpObserving(const UpOptions& o) {
+  Observing out;
+  if (!o.admin_listen.empty()) {
+    out.admin = parseListen(o.admin_listen);
+    if (!out.admin) {
+      std::fprintf(stderr, "error: --admin-listen expects HOST:PORT, got '%s'\n",
+                   o.admin_listen.c_str());
+      return std::nullopt;
+    }
+  }
+  std::vector<std::string> warnings;
+  observe::ObserveOptions options = observe::optionsFromEnv(&warnings);
+  for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  options.metrics = out.admin.has_value();
+  if (!options.metrics && !options.traces) return out;
+  auto obs = observe::Observability::create(std::move(options));
+  if (!obs) {
+    printErrors("cannot start tracing", obs.error().toString());
+    return std::nullopt;
+  }
+  out.obs = std::move(*obs);
+  return out;
+}
+
 int runUp(const UpOptions& o) {
+  if (o.log_format == "json") {
+    http::setLogFormat(http::LogFormat::kJson);
+  } else if (o.log_format != "text") {
+    std::fprintf(stderr, "error: --log-format expects text or json, got '%s'\n",
+                 o.log_format.c_str());
+    return 1;
+  }
+  auto observing = setUpObserving(o);
+  if (!observing) return 1;
   if (o.build) {
     if (int rc = runBuild(o.file); rc != 0) return rc;
   }
@@ -185,6 +228,12 @@ int runUp(const UpOptions& o) {
     app_options.log_dir = fs::absolute(o.log_dir).string();
   }
   app_options.optimize = o.optimize;
+  app_options.observer = observing->obs.get();
+  // Installed before any guest runs and removed after the server has stopped.
+  hooks::setHostCallObserver(observing->obs.get());
+  struct Uninstall {
+    ~Uninstall() { hooks::setHostCallObserver(nullptr); }
+  } uninstall;
 
   std::string path = manifest::resolveManifestPath(o.file);
   auto m = manifest::loadManifest(path);
@@ -224,7 +273,20 @@ int runUp(const UpOptions& o) {
     printErrors("cannot serve", server.error().toString());
     return 1;
   }
+  std::unique_ptr<observe::AdminServer> admin;
+  if (observing->admin) {
+    auto a = observe::AdminServer::start(observing->admin->host, observing->admin->port,
+                                         *observing->obs);
+    if (!a) {
+      printErrors("cannot serve --admin-listen", a.error().toString());
+      return 1;
+    }
+    admin = std::move(*a);
+  }
   printBanner(served, listen->host, (*server)->port());
+  if (admin) std::printf("Metrics: http://%s:%u/metrics\n", observing->admin->host.c_str(),
+                         static_cast<unsigned>(admin->port()));
+  std::fflush(stdout);
   (*server)->run();
   return 0;
 }
@@ -255,7 +317,11 @@ void addUpCommands(CLI::App& app, UpCommands& cmds) {
                       "longest wait for a slot before 503 + Retry-After (default 1s)");
   cmds.up->add_option("--threads", o.threads, "event-loop threads (default: one per core)");
   cmds.up->add_option("--log-dir", o.log_dir,
-                      "write each component's stderr to DIR/<id>_stderr.txt");
+                      "write each component's stderr to DIR/<id>_stderr.txt (default: console, "
+                      "each line prefixed with [component])");
+  cmds.up->add_option("--log-format", o.log_format, "server log lines: text (default) or json");
+  cmds.up->add_option("--admin-listen", o.admin_listen,
+                      "HOST:PORT serving Prometheus metrics at /metrics (default: off)");
   cmds.up->add_flag("--build", o.build, "run `tern build` first");
   cmds.up->add_option("--cache-dir", o.cache_dir, "artifact cache folder");
   cmds.up->add_flag("--no-cache", o.no_cache, "do not read or write the artifact cache");

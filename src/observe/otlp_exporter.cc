@@ -1,0 +1,182 @@
+// Batching OTLP/HTTP JSON exporter: a bounded queue drained by one libcurl thread.
+#include "observe/otlp_exporter.h"
+
+#include <curl/curl.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace tern::observe {
+namespace {
+
+using nlohmann::json;
+
+json attribute(const std::string& key, const AttributeValue& v) {
+  json value;
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    value["stringValue"] = *s;
+  } else {
+    value["intValue"] = std::to_string(std::get<int64_t>(v));  // int64 is a string in OTLP JSON
+  }
+  return {{"key", key}, {"value", std::move(value)}};
+}
+
+json spanJson(const SpanData& s) {
+  json j = {{"traceId", hex(s.trace_id)},
+            {"spanId", hex(s.span_id)},
+            {"name", s.name},
+            {"kind", static_cast<int>(s.kind)},
+            {"startTimeUnixNano", std::to_string(s.start_unix_ns)},
+            {"endTimeUnixNano", std::to_string(s.end_unix_ns)}};
+  bool root = true;
+  for (uint8_t b : s.parent_span_id) root = root && b == 0;
+  if (!root) j["parentSpanId"] = hex(s.parent_span_id);
+  json attrs = json::array();
+  for (const auto& [k, v] : s.attributes) attrs.push_back(attribute(k, v));
+  j["attributes"] = std::move(attrs);
+  if (s.error) {
+    j["status"] = {{"code", 2}, {"message", s.status_message}};  // STATUS_CODE_ERROR
+  } else {
+    j["status"] = json::object();  // STATUS_CODE_UNSET
+  }
+  return j;
+}
+
+size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
+
+int64_t steadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// libcurl's progress callback: a non-zero return aborts the transfer (past the shutdown deadline).
+int progress(void* deadline, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  int64_t d = static_cast<std::atomic<int64_t>*>(deadline)->load(std::memory_order_relaxed);
+  return d != 0 && steadyNanos() > d ? 1 : 0;
+}
+
+}  // namespace
+
+std::string OtlpExporter::toJson(std::span<const SpanData> spans, const ExporterOptions& options) {
+  json resource = json::array();
+  for (const auto& [k, v] : options.resource) resource.push_back(attribute(k, v));
+  json list = json::array();
+  for (const SpanData& s : spans) list.push_back(spanJson(s));
+  json body = {
+      {"resourceSpans",
+       json::array({{{"resource", {{"attributes", std::move(resource)}}},
+                     {"scopeSpans",
+                      json::array({{{"scope", {{"name", "tern"}}}, {"spans", std::move(list)}}})}}})}};
+  // Guest-influenced strings (paths) may hold invalid UTF-8: replace, never throw.
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+OtlpExporter::OtlpExporter(ExporterOptions options) : options_(std::move(options)) {}
+
+Result<std::unique_ptr<OtlpExporter>> OtlpExporter::create(ExporterOptions options) {
+  if (!options.endpoint.starts_with("http://") && !options.endpoint.starts_with("https://")) {
+    return fail(ErrorCode::kInvalidArgument, "OTLP endpoint '", options.endpoint,
+                "' is not an http:// or https:// URL");
+  }
+  static std::once_flag init;
+  static CURLcode init_code = CURLE_OK;
+  std::call_once(init, [] { init_code = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  if (init_code != CURLE_OK) return fail(ErrorCode::kIo, "libcurl: ", curl_easy_strerror(init_code));
+  if (options.max_batch == 0) options.max_batch = 1;
+  std::unique_ptr<OtlpExporter> e(new OtlpExporter(std::move(options)));
+  e->curl_ = curl_easy_init();
+  if (!e->curl_) return fail(ErrorCode::kIo, "libcurl: cannot create a handle");
+  e->queue_.reserve(e->options_.max_queue);
+  e->thread_ = std::thread([raw = e.get()] { raw->loop(); });
+  return e;
+}
+
+OtlpExporter::~OtlpExporter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  // A hung collector may hold the thread in a POST: give the final flush kShutdownFlush at most.
+  abort_after_ns_.store(steadyNanos() + std::chrono::nanoseconds(kShutdownFlush).count(),
+                        std::memory_order_relaxed);
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
+
+void OtlpExporter::enqueue(std::vector<SpanData>&& spans) {
+  size_t dropped = 0;
+  bool full_batch = false;
+  {
+    std::lock_guard lock(mutex_);
+    for (SpanData& s : spans) {
+      if (queue_.size() >= options_.max_queue) {
+        ++dropped;
+        continue;
+      }
+      queue_.push_back(std::move(s));
+    }
+    full_batch = queue_.size() >= options_.max_batch;
+  }
+  if (dropped) dropped_full_.fetch_add(dropped, std::memory_order_relaxed);
+  if (full_batch) wake_.notify_one();
+}
+
+OtlpExporter::Stats OtlpExporter::stats() const {
+  Stats s;
+  s.exported = exported_.load(std::memory_order_relaxed);
+  s.dropped_queue_full = dropped_full_.load(std::memory_order_relaxed);
+  s.dropped_export_failed = dropped_failed_.load(std::memory_order_relaxed);
+  std::lock_guard lock(mutex_);
+  s.queued = queue_.size();
+  return s;
+}
+
+void OtlpExporter::loop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait_for(lock, options_.schedule_delay,
+                   [&] { return stopping_ || queue_.size() >= options_.max_batch; });
+    bool stop = stopping_;
+    while (!queue_.empty()) {
+      size_t n = std::min(queue_.size(), options_.max_batch);
+      std::vector<SpanData> batch(std::make_move_iterator(queue_.begin()),
+                                  std::make_move_iterator(queue_.begin() + n));
+      queue_.erase(queue_.begin(), queue_.begin() + n);
+      lock.unlock();  // the network is never touched under the lock
+      bool ok = post(toJson(batch, options_));
+      (ok ? exported_ : dropped_failed_).fetch_add(n, std::memory_order_relaxed);
+      lock.lock();
+      if (!ok && stop) {  // shutting down with the collector gone: drop the rest
+        dropped_failed_.fetch_add(queue_.size(), std::memory_order_relaxed);
+        queue_.clear();
+      }
+      if (!stop && queue_.size() < options_.max_batch) break;
+    }
+    if (stop) return;
+  }
+}
+
+bool OtlpExporter::post(const std::string& body) {
+  CURL* c = static_cast<CURL*>(curl_);
+  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  curl_easy_setopt(c, CURLOPT_URL, options_.endpoint.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM in a multi-threaded server
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &abort_after_ns_);
+  CURLcode rc = curl_easy_perform(c);
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  return rc == CURLE_OK && status >= 200 && status < 300;
+}
+
+}  // namespace tern::observe
