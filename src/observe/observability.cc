@@ -208,6 +208,12 @@ bool Observability::spanHostCalls(uint32_t interface_id) {
   return v == 1;
 }
 
+std::string Observability::interfaceName(uint32_t interface_id) {
+  std::lock_guard lock(names_mutex_);
+  if (interface_id >= names_.size()) names_ = hooks::hostInterfaceNames();
+  return interface_id < names_.size() ? names_[interface_id] : "other";
+}
+
 void Observability::exportSpans(std::vector<SpanData>&& spans) {
   if (exporter_) exporter_->enqueue(std::move(spans));
 }

@@ -81,6 +81,8 @@ class Observability final : public http::Observer, public hooks::HostCallObserve
   const Sampler& sampler() const { return options_.sampler; }
   void exportSpans(std::vector<SpanData>&& spans);
   bool spanHostCalls(uint32_t interface_id);
+  // The interned name of a host interface id (cached: no lock once seen).
+  std::string interfaceName(uint32_t interface_id);
 
  private:
   explicit Observability(ObserveOptions options);
@@ -98,6 +100,8 @@ class Observability final : public http::Observer, public hooks::HostCallObserve
   std::vector<std::unique_ptr<HostCallShard>> host_call_shards_;
   // Per interface id: 0 not decided yet, 1 spans, 2 no spans.
   std::array<std::atomic<uint8_t>, hooks::kMaxHostInterfaces> span_interface_{};
+  std::mutex names_mutex_;
+  std::vector<std::string> names_;  // cache of hooks::hostInterfaceNames()
 };
 
 }  // namespace tern::observe

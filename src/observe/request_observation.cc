@@ -99,7 +99,6 @@ void RequestObs::finish(Open& span, SpanKind kind, const Error* error) {
     d.error = true;
     d.status_message = error->toString();
   }
-  if (!component_.empty()) d.attributes.emplace_back("tern.component", component_);
   done_.push_back(std::move(d));
 }
 
@@ -181,9 +180,7 @@ std::string RequestObs::traceId() const {
 void RequestObs::hostCallBegin(uint32_t interface_id, std::string_view function) {
   if (!traced_ || !owner_.spanHostCalls(interface_id)) return;
   const SpanId& parent = phases_.empty() ? request_.ctx.span_id : phases_.back().ctx.span_id;
-  std::vector<std::string> names = hooks::hostInterfaceNames();
-  std::string iface = interface_id < names.size() ? names[interface_id] : "other";
-  Open o = open(iface + " " + std::string(function), parent, true);
+  Open o = open(owner_.interfaceName(interface_id) + " " + std::string(function), parent, true);
   phases_.push_back(std::move(o));
 }
 
