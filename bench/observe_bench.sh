@@ -23,7 +23,7 @@ collector_port=$(free_port)
 start_nginx "$collector_port"
 
 # start_tern NAME [ENV=VALUE...] -- [FLAGS...]: one `tern up` per configuration, same flags.
-declare -A port
+declare -A port pid
 start_tern() {
   local name=$1; shift
   local envs=()
@@ -34,6 +34,7 @@ start_tern() {
     "$build/tern" up -f "$app" --listen "127.0.0.1:${port[$name]}" --threads "$workers" \
     --cache-dir "$tmp/cache" "$@" >"$tmp/$name.log" 2>&1 &
   pids+=($!)
+  pid[$name]=$!
 }
 admin_metrics=$(free_port)
 admin_traced=$(free_port)
@@ -52,12 +53,18 @@ for c in "${configs[@]}"; do
   curl -sf "http://127.0.0.1:${port[$c]}/" >/dev/null || { echo "no 200 from $c" >&2; exit 1; }
 done
 
-declare -A total
-for c in "${configs[@]}"; do total[$c]=0; done
+# CPU time (user + system, clock ticks) a process has used: its exporter thread included.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+declare -A total cpu reqs
+for c in "${configs[@]}"; do total[$c]=0; cpu[$c]=0; reqs[$c]=0; done
 for r in $(seq "$rounds"); do
   for c in "${configs[@]}"; do
+    before=$(cpu_ticks "${pid[$c]}")
     out=$(wrk -t "$workers" -c "$conns" -d "${duration}s" "http://127.0.0.1:${port[$c]}/")
+    after=$(cpu_ticks "${pid[$c]}")
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+    cpu[$c]=$((cpu[$c] + after - before))
+    reqs[$c]=$((reqs[$c] + $(awk '/requests in/ {print $1}' <<<"$out")))
     errors=$(awk '/Non-2xx|Socket errors/' <<<"$out")
     [ -z "$errors" ] || echo "$c: $errors" >&2
     printf 'round %d %-11s %10.0f req/s\n' "$r" "$c" "$rps"
@@ -72,10 +79,14 @@ dropped_full=$(metric "$admin_traced" 'tern_trace_spans_dropped_total{reason="qu
 dropped_failed=$(metric "$admin_traced" 'tern_trace_spans_dropped_total{reason="export_failed"}')
 
 echo "wrk -t$workers -c$conns -d${duration}s x $rounds rounds, tern --threads $workers, $(date -u +%FT%TZ)"
-printf '%-12s %12s %10s\n' configuration "mean req/s" "vs off"
+# CPU per request is the steadier figure on a shared machine: other load moves req/s more.
+hz=$(getconf CLK_TCK)
+printf '%-12s %12s %10s %14s %10s\n' configuration "mean req/s" "vs off" "CPU us/req" "vs off"
 for c in "${configs[@]}"; do
-  awk -v n="$c" -v t="${total[$c]}" -v o="${total[off]}" -v r="$rounds" 'BEGIN {
-    printf "%-12s %12.0f %9.1f%%\n", n, t / r, (t / o - 1) * 100 }'
+  awk -v n="$c" -v t="${total[$c]}" -v o="${total[off]}" -v r="$rounds" -v hz="$hz" \
+      -v cc="${cpu[$c]}" -v cr="${reqs[$c]}" -v oc="${cpu[off]}" -v orq="${reqs[off]}" 'BEGIN {
+    us = cc * 1e6 / hz / cr; ous = oc * 1e6 / hz / orq
+    printf "%-12s %12.0f %9.1f%% %14.1f %9.1f%%\n", n, t / r, (t / o - 1) * 100, us, (us / ous - 1) * 100 }'
 done
 echo "spans exported: ${exported:-0}, dropped (queue full): ${dropped_full:-0}, dropped (export failed): ${dropped_failed:-0}"
 awk -v t="${total[traced]}" -v s="${total[traced10]}" -v m="${total[metrics]}" -v o="${total[off]}" 'BEGIN {

@@ -2,6 +2,7 @@
 #include "observe/request_observation.h"
 
 #include "compile/vm_abi.h"
+#include "observe/metrics.h"
 #include "observe/observability.h"
 
 namespace tern::observe {
@@ -41,7 +42,11 @@ bool isFailure(const Error* e) { return e && !(e->code == ErrorCode::kExit && e-
 RequestObs* RequestObs::current() { return t_request; }
 
 RequestObs::RequestObs(Observability& owner, const http::Request& req)
-    : owner_(owner), method_(req.method), path_(req.path) {
+    : owner_(owner),
+      method_(req.method),
+      path_(req.path),
+      component_key_("component=\"\""),
+      route_key_("component=\"\",route=\"\"") {
   request_.start = std::chrono::steady_clock::now();
   if (owner_.tracing()) {
     if (const std::string* tp = req.header("traceparent")) {
@@ -70,6 +75,8 @@ RequestObs::~RequestObs() {
 void RequestObs::routed(std::string_view component, std::string_view route) {
   component_ = component;
   route_ = route;
+  component_key_ = labels({{"component", component_}});
+  route_key_ = labels({{"component", component_}, {"route", route_}});
 }
 
 RequestObs::Open RequestObs::open(std::string name, const SpanId& parent, bool record) {
@@ -117,10 +124,9 @@ void RequestObs::phaseBegin(http::Phase phase) {
 void RequestObs::phaseEnd(http::Phase phase, const Error* error) {
   auto took = std::chrono::steady_clock::now() - phase_start_[static_cast<int>(phase)];
   const auto& f = owner_.families();
-  std::string key = labels({{"component", component_}});
   owner_.registry().observe(
-      phase == http::Phase::kInstantiate ? f.instantiate_seconds : f.execute_seconds, key,
-      seconds(took));
+      phase == http::Phase::kInstantiate ? f.instantiate_seconds : f.execute_seconds,
+      component_key_, seconds(took));
   if (error && error->code == ErrorCode::kTrap) countTrap(*error);
   if (traced_ && !phases_.empty()) {
     finish(phases_.back(), SpanKind::kInternal, error);
@@ -134,7 +140,7 @@ void RequestObs::countTrap(const Error& error) {
   if (static_cast<vm::TrapKind>(error.detail) == vm::TrapKind::kExit) return;
   owner_.registry().add(f.traps, labels({{"component", component_}, {"kind", kind}}));
   if (static_cast<vm::TrapKind>(error.detail) == vm::TrapKind::kDeadline) {
-    owner_.registry().add(f.deadline_kills, labels({{"component", component_}}));
+    owner_.registry().add(f.deadline_kills, component_key_);
   }
 }
 
@@ -146,12 +152,11 @@ void RequestObs::memoryInUse(uint64_t bytes) {
 
 void RequestObs::end(const http::Response& response) {
   const auto& f = owner_.families();
-  std::string status = std::to_string(response.status);
   double took = seconds(std::chrono::steady_clock::now() - request_.start);
-  owner_.registry().add(f.requests,
-                        labels({{"component", component_}, {"route", route_}, {"status", status}}));
-  owner_.registry().observe(f.request_seconds,
-                            labels({{"component", component_}, {"route", route_}}), took);
+  // A status is digits only: nothing to escape.
+  std::string key = route_key_ + ",status=\"" + std::to_string(response.status) + "\"";
+  owner_.registry().add(f.requests, key);
+  owner_.registry().observe(f.request_seconds, route_key_, took);
   if (!traced_) return;
   // OTel HTTP semantic conventions: server span "{method} {http.route}".
   SpanData d;

@@ -58,6 +58,7 @@ class RequestObs final : public http::RequestObservation {
   std::vector<Open> phases_;  // instantiate/execute, then host calls, innermost last
   std::vector<SpanData> done_;
   std::string method_, path_, component_, route_;
+  std::string component_key_, route_key_;  // metric label sets, built once per request
   bool instance_counted_ = false;
   uint64_t memory_reported_ = 0;
   std::chrono::steady_clock::time_point phase_start_[2];
