@@ -217,6 +217,13 @@ int runUp(const UpOptions& o) {
     std::fprintf(stderr, "error: --listen expects HOST:PORT, got '%s'\n", o.listen.c_str());
     return 1;
   }
+  // Both listeners use SO_REUSEPORT: the same address would silently share connections.
+  if (observing->admin && observing->admin->port != 0 && observing->admin->port == listen->port &&
+      observing->admin->host == listen->host) {
+    std::fprintf(stderr, "error: --admin-listen %s is also the --listen address\n",
+                 o.admin_listen.c_str());
+    return 1;
+  }
   if (!o.log_dir.empty()) {
     std::error_code ec;
     fs::create_directories(o.log_dir, ec);

@@ -56,6 +56,9 @@ def main():
     bad = subprocess.run([args.tern, "up", "-f", args.app, "--admin-listen", "nonsense"],
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode == 1 and "--admin-listen expects HOST:PORT" in bad.stderr, bad
+    bad = subprocess.run([args.tern, "up", "-f", args.app, "--listen", "127.0.0.1:3999",
+                          "--admin-listen", "127.0.0.1:3999"], capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 1 and "is also the --listen address" in bad.stderr, bad
     print("1 passed, 0 failed")
     return 0
 
