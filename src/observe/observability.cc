@@ -32,14 +32,15 @@ long envCount(const char* name, long fallback, std::vector<std::string>* warning
   return n;
 }
 
-// OTEL_RESOURCE_ATTRIBUTES: "k=v,k2=v2" (W3C Baggage-like; values are not percent-decoded).
-void resourceAttributes(const char* v, std::vector<std::pair<std::string, std::string>>& out) {
+// OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS: "k=v,k2=v2" (W3C Baggage-like; values are
+// not percent-decoded). Items without '=' or with a CR/LF (header injection) are skipped.
+void keyValues(const char* v, std::vector<std::pair<std::string, std::string>>& out) {
   std::string_view s = v;
   while (!s.empty()) {
     size_t comma = s.find(',');
     std::string_view item = s.substr(0, comma);
     size_t eq = item.find('=');
-    if (eq != std::string_view::npos && eq > 0) {
+    if (eq != std::string_view::npos && eq > 0 && item.find_first_of("\r\n") == item.npos) {
       out.emplace_back(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
     }
     if (comma == std::string_view::npos) break;
@@ -92,9 +93,15 @@ ObserveOptions optionsFromEnv(std::vector<std::string>* warnings) {
     }
     if (v) break;
   }
+  for (const char* h : {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"}) {
+    if (const char* v = env(h)) {
+      keyValues(v, e.headers);
+      break;
+    }
+  }
   const char* service = env("OTEL_SERVICE_NAME");
   std::vector<std::pair<std::string, std::string>> attrs;
-  if (const char* r = env("OTEL_RESOURCE_ATTRIBUTES")) resourceAttributes(r, attrs);
+  if (const char* r = env("OTEL_RESOURCE_ATTRIBUTES")) keyValues(r, attrs);
   std::string name = service ? service : "unknown_service:tern";
   for (const auto& [k, v] : attrs) {
     if (k == "service.name" && !service) name = v;

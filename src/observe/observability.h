@@ -46,9 +46,9 @@ struct ObserveOptions {
 
 // The OTel environment: OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER (otlp|none),
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is) or OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces),
-// OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES (k=v,...), OTEL_EXPORTER_OTLP_TRACES_PROTOCOL /
-// _PROTOCOL (only http/json), OTEL_EXPORTER_OTLP_TIMEOUT, OTEL_BSP_* and, for tern,
-// TERN_TRACE_HOST_CALLS (all|none). Unusable values are reported in `warnings` and ignored.
+// OTEL_EXPORTER_OTLP_[TRACES_]HEADERS, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES (k=v,...),
+// OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL (only http/json), OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT,
+// OTEL_BSP_* and, for tern, TERN_TRACE_HOST_CALLS (all|none). Unusable values are reported in `warnings` and ignored.
 ObserveOptions optionsFromEnv(std::vector<std::string>* warnings);
 
 class Observability final : public http::Observer, public hooks::HostCallObserver {

@@ -164,6 +164,7 @@ class Receiver {
     server_ = http::Server::create(so, [this, status](http::Request& req) {
                 std::lock_guard lock(mutex_);
                 paths_.push_back(req.path);
+                if (const std::string* a = req.header("authorization")) auth_ = *a;
                 bodies_.push_back(json::parse(req.body));
                 return http::Response::text(static_cast<uint16_t>(status), "");
               }).value();
@@ -208,6 +209,15 @@ class Receiver {
   std::mutex mutex_;
   std::vector<std::string> paths_;
   std::vector<json> bodies_;
+
+ public:
+  std::string auth() {
+    std::lock_guard lock(mutex_);
+    return auth_;
+  }
+
+ private:
+  std::string auth_;
 };
 
 SpanData sampleSpan(const std::string& name) {
@@ -239,6 +249,7 @@ TEST(OtlpExporter, PostsJsonBatchesToTheCollector) {
   ExporterOptions o;
   o.endpoint = rx.endpoint();
   o.resource = {{"service.name", "unit"}};
+  o.headers = {{"authorization", "Bearer t"}};
   o.schedule_delay = std::chrono::milliseconds(20);
   auto e = OtlpExporter::create(o).value();
   std::vector<SpanData> batch = {sampleSpan("GET /a"), sampleSpan("GET /b")};
@@ -258,6 +269,7 @@ TEST(OtlpExporter, PostsJsonBatchesToTheCollector) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(e->stats().exported, 2u);
+  EXPECT_EQ(rx.auth(), "Bearer t");
 }
 
 TEST(OtlpExporter, DropsInsteadOfBlockingWhenTheQueueIsFullOrTheCollectorIsDown) {
@@ -409,6 +421,7 @@ TEST(Observability, EnvironmentSelectsTheEndpoint) {
   setenv("OTEL_SERVICE_NAME", "edge", 1);
   setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test,service.name=ignored", 1);
   setenv("OTEL_BSP_MAX_QUEUE_SIZE", "nope", 1);
+  setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer x,bad", 1);
   std::vector<std::string> warnings;
   ObserveOptions o = optionsFromEnv(&warnings);
   ASSERT_TRUE(o.traces);
@@ -416,6 +429,8 @@ TEST(Observability, EnvironmentSelectsTheEndpoint) {
   EXPECT_EQ(o.traces->resource[0], (std::pair<std::string, std::string>{"service.name", "edge"}));
   EXPECT_EQ(o.traces->resource[1].first, "deployment.environment");
   EXPECT_EQ(o.traces->max_queue, 2048u);
+  ASSERT_EQ(o.traces->headers.size(), 1u);
+  EXPECT_EQ(o.traces->headers[0].second, "Bearer x");
   ASSERT_EQ(warnings.size(), 1u);
   setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:9/custom", 1);
   EXPECT_EQ(optionsFromEnv(nullptr).traces->endpoint, "http://127.0.0.1:9/custom");
@@ -423,7 +438,7 @@ TEST(Observability, EnvironmentSelectsTheEndpoint) {
   EXPECT_FALSE(optionsFromEnv(nullptr).traces);
   for (const char* v : {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
                         "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-                        "OTEL_TRACES_EXPORTER"}) {
+                        "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_HEADERS"}) {
     unsetenv(v);
   }
   EXPECT_FALSE(optionsFromEnv(nullptr).traces);

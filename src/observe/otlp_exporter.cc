@@ -173,6 +173,7 @@ void OtlpExporter::loop() {
 bool OtlpExporter::post(const std::string& body) {
   CURL* c = static_cast<CURL*>(curl_);
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  for (const auto& [k, v] : options_.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
   curl_easy_setopt(c, CURLOPT_URL, options_.endpoint.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());

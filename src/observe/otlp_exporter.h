@@ -34,6 +34,7 @@ inline constexpr std::chrono::milliseconds kShutdownFlush{2000};
 struct ExporterOptions {
   std::string endpoint;  // full URL of the traces endpoint, e.g. http://127.0.0.1:4318/v1/traces
   std::vector<std::pair<std::string, std::string>> resource;  // service.name first
+  std::vector<std::pair<std::string, std::string>> headers;   // OTEL_EXPORTER_OTLP_HEADERS
   size_t max_queue = 2048;                                    // OTEL_BSP_MAX_QUEUE_SIZE
   size_t max_batch = 512;                                     // OTEL_BSP_MAX_EXPORT_BATCH_SIZE
   std::chrono::milliseconds schedule_delay{5000};             // OTEL_BSP_SCHEDULE_DELAY
