@@ -3,7 +3,8 @@
 # (--admin-listen), metrics + tracing (every request sampled, spans exported over OTLP/HTTP JSON
 # to a loopback nginx standing in for the collector), and metrics + tracing sampling 10% of the
 # traces (parentbased_traceidratio 0.1), in one run. The configurations are
-# measured in turns (ROUNDS rounds) so that noise from other load falls on all of them alike.
+# measured in turns (ROUNDS rounds) so that noise from other load falls on all of them alike, and
+# each is also reported as tern's CPU time (user + system, exporter thread included) per request.
 # Usage: bench/observe_bench.sh [BUILD_DIR] [DURATION_S] [CONNECTIONS] [ROUNDS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
