@@ -173,12 +173,26 @@ struct Observing {
   std::optional<ListenAddress> admin;
 };
 
-std::optional<Observing> setUpObserving(const UpOptions& o) {
+// --log-format, --admin-listen and the OTEL_* environment; nullopt after printing an error.
+std::optional<Observing> setUpObserving(const UpOptions& o, const ListenAddress& listen) {
+  if (o.log_format == "json") {
+    http::setLogFormat(http::LogFormat::kJson);
+  } else if (o.log_format != "text") {
+    std::fprintf(stderr, "error: --log-format expects text or json, got '%s'\n",
+                 o.log_format.c_str());
+    return std::nullopt;
+  }
   Observing out;
   if (!o.admin_listen.empty()) {
     out.admin = parseListen(o.admin_listen);
     if (!out.admin) {
       std::fprintf(stderr, "error: --admin-listen expects HOST:PORT, got '%s'\n",
+                   o.admin_listen.c_str());
+      return std::nullopt;
+    }
+    // Both listeners use SO_REUSEPORT: the same address would silently share connections.
+    if (out.admin->port != 0 && out.admin->port == listen.port && out.admin->host == listen.host) {
+      std::fprintf(stderr, "error: --admin-listen %s is also the --listen address\n",
                    o.admin_listen.c_str());
       return std::nullopt;
     }
@@ -197,43 +211,56 @@ std::optional<Observing> setUpObserving(const UpOptions& o) {
   return out;
 }
 
+// --log-dir (created if missing) into `out`; false after printing an error.
+bool parseLogDir(const UpOptions& o, http::AppOptions& out) {
+  if (o.log_dir.empty()) return true;
+  std::error_code ec;
+  fs::create_directories(o.log_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "error: cannot create --log-dir %s: %s\n", o.log_dir.c_str(),
+                 ec.message().c_str());
+    return false;
+  }
+  out.log_dir = fs::absolute(o.log_dir).string();
+  return true;
+}
+
+// Starts the admin listener when asked for, prints the banner, serves until shutdown.
+int serve(http::Server& server, const http::App& app, const std::string& host,
+          Observing& observing) {
+  std::unique_ptr<observe::AdminServer> admin;
+  if (observing.admin) {
+    auto a = observe::AdminServer::start(observing.admin->host, observing.admin->port,
+                                         *observing.obs);
+    if (!a) {
+      printErrors("cannot serve --admin-listen", a.error().toString());
+      return 1;
+    }
+    admin = std::move(*a);
+  }
+  printBanner(app, host, server.port());
+  if (admin) {
+    std::printf("Metrics: http://%s:%u/metrics\n", observing.admin->host.c_str(),
+                static_cast<unsigned>(admin->port()));
+  }
+  std::fflush(stdout);
+  server.run();
+  return 0;
+}
+
 int runUp(const UpOptions& o) {
-  if (o.log_format == "json") {
-    http::setLogFormat(http::LogFormat::kJson);
-  } else if (o.log_format != "text") {
-    std::fprintf(stderr, "error: --log-format expects text or json, got '%s'\n",
-                 o.log_format.c_str());
-    return 1;
-  }
-  auto observing = setUpObserving(o);
-  if (!observing) return 1;
-  if (o.build) {
-    if (int rc = runBuild(o.file); rc != 0) return rc;
-  }
-  http::AppOptions app_options;
-  if (!parseLimitFlags(o, app_options)) return 1;
   auto listen = parseListen(o.listen);
   if (!listen) {
     std::fprintf(stderr, "error: --listen expects HOST:PORT, got '%s'\n", o.listen.c_str());
     return 1;
   }
-  // Both listeners use SO_REUSEPORT: the same address would silently share connections.
-  if (observing->admin && observing->admin->port != 0 && observing->admin->port == listen->port &&
-      observing->admin->host == listen->host) {
-    std::fprintf(stderr, "error: --admin-listen %s is also the --listen address\n",
-                 o.admin_listen.c_str());
-    return 1;
+  auto observing = setUpObserving(o, *listen);
+  if (!observing) return 1;
+  if (o.build) {
+    if (int rc = runBuild(o.file); rc != 0) return rc;
   }
-  if (!o.log_dir.empty()) {
-    std::error_code ec;
-    fs::create_directories(o.log_dir, ec);
-    if (ec) {
-      std::fprintf(stderr, "error: cannot create --log-dir %s: %s\n", o.log_dir.c_str(),
-                   ec.message().c_str());
-      return 1;
-    }
-    app_options.log_dir = fs::absolute(o.log_dir).string();
-  }
+  http::AppOptions app_options;
+  if (!parseLimitFlags(o, app_options) || !parseLogDir(o, app_options)) return 1;
   app_options.optimize = o.optimize;
   app_options.observer = observing->obs.get();
   // Installed before any guest runs and removed after the server has stopped.
@@ -280,22 +307,7 @@ int runUp(const UpOptions& o) {
     printErrors("cannot serve", server.error().toString());
     return 1;
   }
-  std::unique_ptr<observe::AdminServer> admin;
-  if (observing->admin) {
-    auto a = observe::AdminServer::start(observing->admin->host, observing->admin->port,
-                                         *observing->obs);
-    if (!a) {
-      printErrors("cannot serve --admin-listen", a.error().toString());
-      return 1;
-    }
-    admin = std::move(*a);
-  }
-  printBanner(served, listen->host, (*server)->port());
-  if (admin) std::printf("Metrics: http://%s:%u/metrics\n", observing->admin->host.c_str(),
-                         static_cast<unsigned>(admin->port()));
-  std::fflush(stdout);
-  (*server)->run();
-  return 0;
+  return serve(**server, served, listen->host, *observing);
 }
 
 }  // namespace
