@@ -56,13 +56,28 @@ done
 
 # CPU time (user + system, clock ticks) a process has used: its exporter thread included.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-declare -A total cpu reqs
-for c in "${configs[@]}"; do total[$c]=0; cpu[$c]=0; reqs[$c]=0; done
+# Instructions retired by tern (perf stat, user + kernel) during the run: the figure least moved
+# by other load on a shared machine. Skipped when perf is missing or not permitted.
+use_perf=0
+if command -v perf >/dev/null && perf stat -e instructions -x, -o "$tmp/probe.txt" -- true 2>/dev/null &&
+  awk -F, '/instructions/ {exit !($1 ~ /^[0-9]+$/)}' "$tmp/probe.txt"; then
+  use_perf=1  # a VM without hardware counters answers "<not supported>"
+fi
+declare -A total cpu reqs instr
+for c in "${configs[@]}"; do total[$c]=0; cpu[$c]=0; reqs[$c]=0; instr[$c]=0; done
 for r in $(seq "$rounds"); do
   for c in "${configs[@]}"; do
     before=$(cpu_ticks "${pid[$c]}")
+    if [ "$use_perf" = 1 ]; then
+      perf stat -e instructions -x, -o "$tmp/perf.txt" -p "${pid[$c]}" -- sleep "$duration" &
+      perf_pid=$!
+    fi
     out=$(wrk -t "$workers" -c "$conns" -d "${duration}s" "http://127.0.0.1:${port[$c]}/")
     after=$(cpu_ticks "${pid[$c]}")
+    if [ "$use_perf" = 1 ]; then
+      wait "$perf_pid"
+      instr[$c]=$((instr[$c] + $(awk -F, '/instructions/ {print $1}' "$tmp/perf.txt")))
+    fi
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
     cpu[$c]=$((cpu[$c] + after - before))
     reqs[$c]=$((reqs[$c] + $(awk '/requests in/ {print $1}' <<<"$out")))
@@ -82,12 +97,16 @@ dropped_failed=$(metric "$admin_traced" 'tern_trace_spans_dropped_total{reason="
 echo "wrk -t$workers -c$conns -d${duration}s x $rounds rounds, tern --threads $workers, $(date -u +%FT%TZ)"
 # CPU per request is the steadier figure on a shared machine: other load moves req/s more.
 hz=$(getconf CLK_TCK)
-printf '%-12s %12s %10s %14s %10s\n' configuration "mean req/s" "vs off" "CPU us/req" "vs off"
+printf '%-12s %11s %8s %11s %8s %12s %8s\n' configuration "mean req/s" "vs off" "CPU us/req" \
+  "vs off" "instr/req" "vs off"
 for c in "${configs[@]}"; do
   awk -v n="$c" -v t="${total[$c]}" -v o="${total[off]}" -v r="$rounds" -v hz="$hz" \
-      -v cc="${cpu[$c]}" -v cr="${reqs[$c]}" -v oc="${cpu[off]}" -v orq="${reqs[off]}" 'BEGIN {
+      -v cc="${cpu[$c]}" -v cr="${reqs[$c]}" -v oc="${cpu[off]}" -v orq="${reqs[off]}" \
+      -v ci="${instr[$c]}" -v oi="${instr[off]}" 'BEGIN {
     us = cc * 1e6 / hz / cr; ous = oc * 1e6 / hz / orq
-    printf "%-12s %12.0f %9.1f%% %14.1f %9.1f%%\n", n, t / r, (t / o - 1) * 100, us, (us / ous - 1) * 100 }'
+    ipr = ci / cr; oipr = oi / orq
+    printf "%-12s %11.0f %7.1f%% %11.1f %7.1f%%", n, t / r, (t / o - 1) * 100, us, (us / ous - 1) * 100
+    if (oipr) printf " %12.0f %7.1f%%\n", ipr, (ipr / oipr - 1) * 100; else printf " %12s %8s\n", "n/a", "" }'
 done
 echo "spans exported: ${exported:-0}, dropped (queue full): ${dropped_full:-0}, dropped (export failed): ${dropped_failed:-0}"
 awk -v t="${total[traced]}" -v s="${total[traced10]}" -v m="${total[metrics]}" -v o="${total[off]}" 'BEGIN {
