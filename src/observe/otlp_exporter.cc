@@ -12,38 +12,90 @@
 namespace tern::observe {
 namespace {
 
-using nlohmann::json;
+// A bump allocator for one batch's JSON tree: building the tree is mostly small allocations
+// (map nodes, key strings), all freed together after dump(), so they are carved from a few large
+// blocks and released at once. Only used on the exporter thread, through ArenaScope.
+class Arena {
+ public:
+  void* allocate(size_t n, size_t align) {
+    if (n + align > kBlock / 4) {  // a large array: a block of its own
+      large_.emplace_back(new char[n + align]);  // uninitialised, as from operator new
+      return alignUp(large_.back().get(), align);
+    }
+    size_t offset = (used_ + align - 1) & ~(align - 1);
+    if (blocks_.empty() || offset + n > kBlock) {
+      blocks_.emplace_back(new char[kBlock]);
+      offset = 0;
+    }
+    used_ = offset + n;
+    return blocks_.back().get() + offset;
+  }
+
+ private:
+  static constexpr size_t kBlock = 1 << 20;
+  static void* alignUp(char* p, size_t align) {
+    auto v = reinterpret_cast<uintptr_t>(p);
+    return reinterpret_cast<void*>((v + align - 1) & ~(uintptr_t{align} - 1));
+  }
+  std::vector<std::unique_ptr<char[]>> blocks_, large_;
+  size_t used_ = 0;
+};
+
+thread_local Arena* t_arena = nullptr;  // set only by ArenaScope (saved and restored)
+
+struct ArenaScope {
+  explicit ArenaScope(Arena& a) : previous(t_arena) { t_arena = &a; }
+  ~ArenaScope() { t_arena = previous; }
+  Arena* previous;
+};
+
+template <class T>
+struct ArenaAllocator {
+  using value_type = T;
+  ArenaAllocator() = default;
+  template <class U>
+  ArenaAllocator(const ArenaAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(t_arena->allocate(n * sizeof(T), alignof(T))); }
+  void deallocate(T*, size_t) {}  // freed with the arena
+  template <class U>
+  bool operator==(const ArenaAllocator<U>&) const { return true; }
+};
+
+using ArenaString = std::basic_string<char, std::char_traits<char>, ArenaAllocator<char>>;
+using json = nlohmann::basic_json<std::map, std::vector, ArenaString, bool, std::int64_t,
+                                  std::uint64_t, double, ArenaAllocator>;
 
 json attribute(const std::string& key, const AttributeValue& v) {
   json value(json::value_t::object);
   if (const auto* s = std::get_if<std::string>(&v)) {
-    value["stringValue"] = *s;
+    value["stringValue"] = ArenaString(s->data(), s->size());
   } else {
-    value["intValue"] = std::to_string(std::get<int64_t>(v));  // int64 is a string in OTLP JSON
+    value["intValue"] = ArenaString(std::to_string(std::get<int64_t>(v)));  // int64 as a string
   }
   json a(json::value_t::object);
-  a["key"] = key;
+  a["key"] = ArenaString(key.data(), key.size());
   a["value"] = std::move(value);
   return a;
 }
 
 json spanJson(const SpanData& s) {
   json j(json::value_t::object);
-  j["traceId"] = hex(s.trace_id);
-  j["spanId"] = hex(s.span_id);
-  j["name"] = s.name;
+  auto str = [](const std::string& x) { return ArenaString(x.data(), x.size()); };
+  j["traceId"] = str(hex(s.trace_id));
+  j["spanId"] = str(hex(s.span_id));
+  j["name"] = str(s.name);
   j["kind"] = static_cast<int>(s.kind);
-  j["startTimeUnixNano"] = std::to_string(s.start_unix_ns);
-  j["endTimeUnixNano"] = std::to_string(s.end_unix_ns);
+  j["startTimeUnixNano"] = str(std::to_string(s.start_unix_ns));
+  j["endTimeUnixNano"] = str(std::to_string(s.end_unix_ns));
   bool root = true;
   for (uint8_t b : s.parent_span_id) root = root && b == 0;
-  if (!root) j["parentSpanId"] = hex(s.parent_span_id);
+  if (!root) j["parentSpanId"] = str(hex(s.parent_span_id));
   json attrs = json::array();
   attrs.get_ref<json::array_t&>().reserve(s.attributes.size());
   for (const auto& [k, v] : s.attributes) attrs.push_back(attribute(k, v));
   j["attributes"] = std::move(attrs);
   if (s.error) {
-    j["status"] = {{"code", 2}, {"message", s.status_message}};  // STATUS_CODE_ERROR
+    j["status"] = {{"code", 2}, {"message", str(s.status_message)}};  // STATUS_CODE_ERROR
   } else {
     j["status"] = json::object();  // STATUS_CODE_UNSET
   }
@@ -51,6 +103,8 @@ json spanJson(const SpanData& s) {
 }
 
 size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
+
+std::string toJsonIn(std::span<const SpanData> spans, const ExporterOptions& options);
 
 int64_t steadyNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -67,6 +121,14 @@ int progress(void* deadline, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 }  // namespace
 
 std::string OtlpExporter::toJson(std::span<const SpanData> spans, const ExporterOptions& options) {
+  Arena arena;
+  ArenaScope scope(arena);
+  return toJsonIn(spans, options);
+}
+
+namespace {
+
+std::string toJsonIn(std::span<const SpanData> spans, const ExporterOptions& options) {
   json resource = json::array();
   for (const auto& [k, v] : options.resource) resource.push_back(attribute(k, v));
   json list = json::array();
@@ -78,8 +140,11 @@ std::string OtlpExporter::toJson(std::span<const SpanData> spans, const Exporter
                      {"scopeSpans",
                       json::array({{{"scope", {{"name", "tern"}}}, {"spans", std::move(list)}}})}}})}};
   // Guest-influenced strings (paths) may hold invalid UTF-8: replace, never throw.
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+  ArenaString out = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return std::string(out.data(), out.size());
 }
+
+}  // namespace
 
 OtlpExporter::OtlpExporter(ExporterOptions options) : options_(std::move(options)) {}
 
