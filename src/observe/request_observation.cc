@@ -41,14 +41,11 @@ bool isFailure(const Error* e) { return e && !(e->code == ErrorCode::kExit && e-
 
 RequestObs* RequestObs::current() { return t_request; }
 
-RequestObs::RequestObs(Observability& owner, const http::Request& req)
-    : owner_(owner),
-      method_(req.method),
-      path_(req.path),
-      component_key_("component=\"\""),
-      route_key_("component=\"\",route=\"\"") {
+RequestObs::RequestObs(Observability& owner, const http::Request& req) : owner_(owner) {
   request_.start = std::chrono::steady_clock::now();
   if (owner_.tracing()) {
+    method_ = req.method;
+    path_ = req.path;
     if (const std::string* tp = req.header("traceparent")) {
       incoming_ = parseTraceparent(*tp);
       const std::string* ts = req.header("tracestate");
@@ -122,6 +119,7 @@ void RequestObs::phaseBegin(http::Phase phase) {
 }
 
 void RequestObs::phaseEnd(http::Phase phase, const Error* error) {
+  if (component_key_.empty()) routed("", "");
   auto took = std::chrono::steady_clock::now() - phase_start_[static_cast<int>(phase)];
   const auto& f = owner_.families();
   owner_.registry().observe(
@@ -153,6 +151,7 @@ void RequestObs::memoryInUse(uint64_t bytes) {
 void RequestObs::end(const http::Response& response) {
   const auto& f = owner_.families();
   double took = seconds(std::chrono::steady_clock::now() - request_.start);
+  if (route_key_.empty()) routed("", "");  // not routed: 404 or a reserved path
   // A status is digits only: nothing to escape.
   std::string key = route_key_ + ",status=\"" + std::to_string(response.status) + "\"";
   owner_.registry().add(f.requests, key);
