@@ -12,11 +12,15 @@
 #include <thread>
 #include <tuple>
 
+#include "common/host_call_hook.h"
 #include "http/app.h"
+#include "http/log.h"
 #include "http/server.h"
 #include "instance/engine.h"
 #include "manifest/manifest.h"
 #include "manifest/units.h"
+#include "observe/admin_server.h"
+#include "observe/observability.h"
 
 namespace tern::cmd {
 namespace {
@@ -163,28 +167,107 @@ bool parseLimitFlags(const UpOptions& o, http::AppOptions& out) {
   return true;
 }
 
-int runUp(const UpOptions& o) {
-  if (o.build) {
-    if (int rc = runBuild(o.file); rc != 0) return rc;
+// Metrics and traces: an Observability when --admin-listen or an OTLP endpoint asks for one.
+struct Observing {
+  std::unique_ptr<observe::Observability> obs;
+  std::optional<ListenAddress> admin;
+};
+
+// --log-format, --admin-listen and the OTEL_* environment; nullopt after printing an error.
+std::optional<Observing> setUpObserving(const UpOptions& o, const ListenAddress& listen) {
+  if (o.log_format == "json") {
+    http::setLogFormat(http::LogFormat::kJson);
+  } else if (o.log_format != "text") {
+    std::fprintf(stderr, "error: --log-format expects text or json, got '%s'\n",
+                 o.log_format.c_str());
+    return std::nullopt;
   }
-  http::AppOptions app_options;
-  if (!parseLimitFlags(o, app_options)) return 1;
+  Observing out;
+  if (!o.admin_listen.empty()) {
+    out.admin = parseListen(o.admin_listen);
+    if (!out.admin) {
+      std::fprintf(stderr, "error: --admin-listen expects HOST:PORT, got '%s'\n",
+                   o.admin_listen.c_str());
+      return std::nullopt;
+    }
+    // Both listeners use SO_REUSEPORT: the same address would silently share connections.
+    if (out.admin->port != 0 && out.admin->port == listen.port && out.admin->host == listen.host) {
+      std::fprintf(stderr, "error: --admin-listen %s is also the --listen address\n",
+                   o.admin_listen.c_str());
+      return std::nullopt;
+    }
+  }
+  std::vector<std::string> warnings;
+  observe::ObserveOptions options = observe::optionsFromEnv(&warnings);
+  for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  options.metrics = out.admin.has_value();
+  if (!options.metrics && !options.traces) return out;
+  auto obs = observe::Observability::create(std::move(options));
+  if (!obs) {
+    printErrors("cannot start tracing", obs.error().toString());
+    return std::nullopt;
+  }
+  out.obs = std::move(*obs);
+  return out;
+}
+
+// --log-dir (created if missing) into `out`; false after printing an error.
+bool parseLogDir(const UpOptions& o, http::AppOptions& out) {
+  if (o.log_dir.empty()) return true;
+  std::error_code ec;
+  fs::create_directories(o.log_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "error: cannot create --log-dir %s: %s\n", o.log_dir.c_str(),
+                 ec.message().c_str());
+    return false;
+  }
+  out.log_dir = fs::absolute(o.log_dir).string();
+  return true;
+}
+
+// Starts the admin listener when asked for, prints the banner, serves until shutdown.
+int serve(http::Server& server, const http::App& app, const std::string& host,
+          Observing& observing) {
+  std::unique_ptr<observe::AdminServer> admin;
+  if (observing.admin) {
+    auto a = observe::AdminServer::start(observing.admin->host, observing.admin->port,
+                                         *observing.obs);
+    if (!a) {
+      printErrors("cannot serve --admin-listen", a.error().toString());
+      return 1;
+    }
+    admin = std::move(*a);
+  }
+  printBanner(app, host, server.port());
+  if (admin) {
+    std::printf("Metrics: http://%s:%u/metrics\n", observing.admin->host.c_str(),
+                static_cast<unsigned>(admin->port()));
+  }
+  std::fflush(stdout);
+  server.run();
+  return 0;
+}
+
+int runUp(const UpOptions& o) {
   auto listen = parseListen(o.listen);
   if (!listen) {
     std::fprintf(stderr, "error: --listen expects HOST:PORT, got '%s'\n", o.listen.c_str());
     return 1;
   }
-  if (!o.log_dir.empty()) {
-    std::error_code ec;
-    fs::create_directories(o.log_dir, ec);
-    if (ec) {
-      std::fprintf(stderr, "error: cannot create --log-dir %s: %s\n", o.log_dir.c_str(),
-                   ec.message().c_str());
-      return 1;
-    }
-    app_options.log_dir = fs::absolute(o.log_dir).string();
+  auto observing = setUpObserving(o, *listen);
+  if (!observing) return 1;
+  if (o.build) {
+    if (int rc = runBuild(o.file); rc != 0) return rc;
   }
+  http::AppOptions app_options;
+  if (!parseLimitFlags(o, app_options) || !parseLogDir(o, app_options)) return 1;
   app_options.optimize = o.optimize;
+  app_options.observer = observing->obs.get();
+  // Installed before any guest runs and removed after the server has stopped.
+  hooks::setHostCallObserver(observing->obs.get());
+  struct Uninstall {
+    ~Uninstall() { hooks::setHostCallObserver(nullptr); }
+  } uninstall;
 
   std::string path = manifest::resolveManifestPath(o.file);
   auto m = manifest::loadManifest(path);
@@ -224,9 +307,7 @@ int runUp(const UpOptions& o) {
     printErrors("cannot serve", server.error().toString());
     return 1;
   }
-  printBanner(served, listen->host, (*server)->port());
-  (*server)->run();
-  return 0;
+  return serve(**server, served, listen->host, *observing);
 }
 
 }  // namespace
@@ -255,7 +336,11 @@ void addUpCommands(CLI::App& app, UpCommands& cmds) {
                       "longest wait for a slot before 503 + Retry-After (default 1s)");
   cmds.up->add_option("--threads", o.threads, "event-loop threads (default: one per core)");
   cmds.up->add_option("--log-dir", o.log_dir,
-                      "write each component's stderr to DIR/<id>_stderr.txt");
+                      "write each component's stderr to DIR/<id>_stderr.txt (default: console, "
+                      "each line prefixed with [component])");
+  cmds.up->add_option("--log-format", o.log_format, "server log lines: text (default) or json");
+  cmds.up->add_option("--admin-listen", o.admin_listen,
+                      "HOST:PORT serving Prometheus metrics at /metrics (default: off)");
   cmds.up->add_flag("--build", o.build, "run `tern build` first");
   cmds.up->add_option("--cache-dir", o.cache_dir, "artifact cache folder");
   cmds.up->add_flag("--no-cache", o.no_cache, "do not read or write the artifact cache");

@@ -2,7 +2,8 @@
 //
 // The limit flags of `tern up` are node defaults; a component's `[component.<id>.tern]` table
 // overrides them (see manifest/manifest.h, ComponentLimits). Durations and sizes are parsed by
-// manifest/units.h.
+// manifest/units.h. Observability: `--admin-listen` serves Prometheus metrics, the OTEL_* environment
+// turns on OTLP trace export (observe/observability.h), `--log-format json` structures server logs.
 //
 //   UpCommands cmds;                 // must outlive app.parse(): CLI11 binds to its fields
 //   addUpCommands(app, cmds);
@@ -29,6 +30,8 @@ struct UpOptions {
   std::string queue_timeout = "1s";           // longest wait for a slot before 503
   unsigned threads = 0;                 // 0: one per core
   std::string log_dir;
+  std::string log_format = "text";  // server log lines: text | json
+  std::string admin_listen;         // HOST:PORT serving GET /metrics; empty: no admin listener
   bool build = false;
   std::string cache_dir;
   bool no_cache = false;

@@ -12,6 +12,7 @@
 
 #include "compile/wat.h"
 #include "http/files_stage.h"
+#include "http/log.h"
 
 namespace tern::http {
 namespace {
@@ -144,8 +145,9 @@ Result<std::unique_ptr<App>> App::load(manifest::Manifest m, instance::Engine& e
         continue;
       }
     }
-    std::string log = options.log_dir.empty() ? "" : options.log_dir + "/" + id + "_stderr.txt";
-    auto comp = WagiComponent::create(engine, *c, std::move(*module), entrypoint, files_root, log);
+    if (options.observer) options.observer->componentCompiled(id, (*module)->stats());
+    auto comp = WagiComponent::create(engine, *c, std::move(*module), entrypoint, files_root,
+                                      options.log_dir);
     if (!comp) {
       errors.push_back(where + comp.error().message);
       continue;
@@ -264,6 +266,13 @@ Response App::handleReserved(const Request& req) const {
 }
 
 Response App::handle(Request& req) const {
+  RequestScope scope(options_.observer, req);
+  Response response = dispatch(req, scope);
+  scope.end(response);
+  return response;
+}
+
+Response App::dispatch(Request& req, RequestScope& scope) const {
   if (req.path == "/.well-known/spin/health" || req.path == "/.well-known/spin/info") {
     return handleReserved(req);
   }
@@ -274,6 +283,7 @@ Response App::handle(Request& req) const {
     return not_found;
   }
   const manifest::HttpTrigger& trig = manifest_.http_triggers[match->trigger_index];
+  scope.routed(match->component_id, match->raw_route);
   if (trig.static_response) {
     Response r;
     r.status = trig.static_response->status_code;
@@ -296,9 +306,12 @@ Response App::handleWagi(Request& req, const RouteMatch& match, const manifest::
                          const Served& served) const {
   const std::string& id = served.http ? served.http->id() : served.executor->id();
   if (req.body.size() > served.max_request_body) {
-    std::fprintf(stderr, "tern: 413 %s %s: component \"%s\": body of %zu bytes over %llu\n",
-                 req.method.c_str(), req.path.c_str(), id.c_str(), req.body.size(),
-                 static_cast<unsigned long long>(served.max_request_body));
+    logLine(LogLevel::kWarn,
+            "413 " + req.method + " " + req.path + ": component \"" + id + "\": body of " +
+                std::to_string(req.body.size()) + " bytes over " +
+                std::to_string(served.max_request_body),
+            {{"status", int64_t{413}}, {"method", req.method}, {"path", req.path},
+             {"component", id}});
     return Response::text(413, "request body too large\n");
   }
   // Component first, then node: a request queued on a busy component holds no node slot.
@@ -306,11 +319,13 @@ Response App::handleWagi(Request& req, const RouteMatch& match, const manifest::
   std::optional<Gate::Permit> node = component ? node_gate_->acquire() : std::nullopt;
   if (!component || !node) {
     const char* which = component ? "node" : "component";
-    std::fprintf(stderr,
-                 "tern: 503 %s %s: component \"%s\": %s at its concurrency cap (%u running, "
-                 "queue full or wait over)\n",
-                 req.method.c_str(), req.path.c_str(), id.c_str(), which,
-                 component ? node_gate_->inFlight() : served.gate->inFlight());
+    uint32_t running = component ? node_gate_->inFlight() : served.gate->inFlight();
+    logLine(LogLevel::kWarn,
+            "503 " + req.method + " " + req.path + ": component \"" + id + "\": " + which +
+                " at its concurrency cap (" + std::to_string(running) +
+                " running, queue full or wait over)",
+            {{"status", int64_t{503}}, {"method", req.method}, {"path", req.path},
+             {"component", id}});
     Response busy = Response::text(503, "Service Unavailable\n");
     auto wait = std::chrono::ceil<std::chrono::seconds>(options_.queue.queue_timeout);
     busy.headers.emplace_back("retry-after", std::to_string(std::max<int64_t>(1, wait.count())));

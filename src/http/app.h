@@ -25,6 +25,7 @@
 #include "http/admission.h"
 #include "http/component_executor.h"
 #include "http/message.h"
+#include "http/observer.h"
 #include "http/router.h"
 #include "http/wagi_executor.h"
 #include "instance/engine.h"
@@ -38,7 +39,8 @@ struct AppOptions {
   uint32_t max_concurrent = 0;                // instances at once on this node; 0: no cap
   uint32_t max_concurrent_per_component = 0;  // default per component; 0: no cap
   QueueOptions queue{kQueueLength, kQueueTimeout};
-  std::string log_dir;    // guest stderr goes to LOG_DIR/<component>_stderr.txt
+  std::string log_dir;    // guest stderr goes to LOG_DIR/<component>_stderr.txt (else "[id] line")
+  Observer* observer = nullptr;  // metrics/traces (observe/); not owned, outlives the App
   bool optimize = false;  // compile with OptLevel::kOptimized
 };
 
@@ -69,6 +71,7 @@ class App {
     std::unique_ptr<Gate> gate;
   };
   static Served servedWith(const manifest::ComponentLimits& limits, const AppOptions& options);
+  Response dispatch(Request& request, RequestScope& scope) const;
   Response handleReserved(const Request& request) const;
   Response handleWagi(Request& request, const RouteMatch& match,
                       const manifest::HttpTrigger& trigger, const Served& served) const;

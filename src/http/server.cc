@@ -2,6 +2,7 @@
 #include "http/server.h"
 
 #include "http/beast_request.h"
+#include "http/log.h"
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -153,8 +154,9 @@ class Session : public std::enable_shared_from_this<Session> {
     try {
       resp = server_.handler(req);
     } catch (const std::exception& e) {  // a handler bug must not take the server down
-      std::fprintf(stderr, "tern: internal error handling %s %s: %s\n", req.method.c_str(),
-                   req.path.c_str(), e.what());
+      logLine(LogLevel::kError,
+              "internal error handling " + req.method + " " + req.path + ": " + e.what(),
+              {{"status", int64_t{500}}, {"method", req.method}, {"path", req.path}});
       resp = Response::text(500, "internal server error\n");
     }
     // The loop learns of a shutdown only after this handler returns; the flag is immediate.
@@ -269,7 +271,7 @@ void Server::Impl::beginShutdown() {
     grace_timer.emplace(main_io, options.shutdown_grace);
     grace_timer->async_wait([this](beast::error_code ec) {
       if (ec) return;
-      std::fprintf(stderr, "tern: shutdown grace period over; stopping with requests in flight\n");
+      logLine(LogLevel::kWarn, "shutdown grace period over; stopping with requests in flight");
       for (auto& loop : loops) loop->io.stop();
     });
   });
@@ -344,12 +346,12 @@ void Server::run() {
     signals.async_wait([&](beast::error_code ec, int sig) {
       if (ec) return;
       if (s.shutting_down) {  // a second signal: stop now
-        std::fprintf(stderr, "tern: second signal; stopping now\n");
+        logLine(LogLevel::kWarn, "second signal; stopping now");
         for (auto& loop : s.loops) loop->io.stop();
         return;
       }
-      std::fprintf(stderr, "tern: %s received; finishing in-flight requests\n",
-                   sig == SIGINT ? "SIGINT" : "SIGTERM");
+      logLine(LogLevel::kInfo, std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                                   " received; finishing in-flight requests");
       s.beginShutdown();
       waitSignal();
     });

@@ -5,12 +5,13 @@
 #include <iterator>
 
 #include <cstdio>
-#include <fstream>
 
 #include "compile/vm_abi.h"
 #include "http/cgi.h"
 #include "http/http_limits.h"
 #include "instance/trap_backtrace.h"
+#include "http/log.h"
+#include "http/observer.h"
 #include "wasi/wasi.h"
 
 namespace tern::http {
@@ -20,7 +21,7 @@ namespace {
 // future WASI (preview 2) executor can swap it.
 wasi::WasiOptions wasiOptionsFor(std::vector<std::string> argv, std::vector<std::string> env,
                                  const std::string& files_root, std::string stdin_bytes,
-                                 bool capture_stderr, uint64_t max_output,
+                                 uint64_t max_output,
                                  std::optional<std::chrono::nanoseconds> timeout) {
   wasi::WasiOptions w;
   w.args = std::move(argv);
@@ -31,9 +32,8 @@ wasi::WasiOptions wasiOptionsFor(std::vector<std::string> argv, std::vector<std:
   w.stdin_mode = wasi::StdinMode::kBytes;
   w.stdin_bytes = std::move(stdin_bytes);
   w.stdout_options = {wasi::OutputMode::kCapture, wasi::ByteSize{max_output}};
-  w.stderr_options = capture_stderr ? wasi::OutputOptions{wasi::OutputMode::kCapture,
-                                                          wasi::ByteSize{kMaxGuestStderrBytes}}
-                                    : wasi::OutputOptions{wasi::OutputMode::kInherit, {}};
+  // Captured so it can be prefixed or written to --log-dir (GuestLog).
+  w.stderr_options = {wasi::OutputMode::kCapture, wasi::ByteSize{kMaxGuestStderrBytes}};
   if (timeout) {
     w.deadline = std::chrono::steady_clock::now() +
                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(*timeout);
@@ -43,9 +43,15 @@ wasi::WasiOptions wasiOptionsFor(std::vector<std::string> argv, std::vector<std:
 
 Response failure(uint16_t status, const Request& req, const RouteMatch& match,
                  const std::string& component, const std::string& reason) {
-  std::fprintf(stderr, "tern: %u %s %s: component \"%s\" (route \"%s\"): %s\n", status,
-               req.method.c_str(), req.path.c_str(), component.c_str(), match.raw_route.c_str(),
-               reason.c_str());
+  logLine(LogLevel::kError,
+          std::to_string(status) + " " + req.method + " " + req.path + ": component \"" +
+              component + "\" (route \"" + match.raw_route + "\"): " + reason,
+          {{"status", int64_t{status}},
+           {"method", req.method},
+           {"path", req.path},
+           {"component", component},
+           {"route", match.raw_route},
+           {"reason", reason}});
   return Response::text(status, status == 504 ? "Gateway Timeout\n" : "Internal Server Error\n");
 }
 
@@ -54,7 +60,7 @@ Response failure(uint16_t status, const Request& req, const RouteMatch& match,
 Result<std::unique_ptr<WagiComponent>> WagiComponent::create(
     instance::Engine& engine, const manifest::Component& component,
     std::shared_ptr<const instance::Module> module, std::string entrypoint, std::string files_root,
-    std::string stderr_log) {
+    std::string log_dir) {
   std::unique_ptr<WagiComponent> c(new WagiComponent());
   c->engine_ = &engine;
   c->id_ = component.id;
@@ -62,7 +68,7 @@ Result<std::unique_ptr<WagiComponent>> WagiComponent::create(
   c->module_ = std::move(module);
   c->entrypoint_ = std::move(entrypoint);
   c->files_root_ = std::move(files_root);
-  c->stderr_log_ = std::move(stderr_log);
+  c->log_ = std::make_unique<GuestLog>(component.id, std::move(log_dir));
   bool exported = false;
   for (const auto& e : c->module_->info().exports) {
     exported = exported || (e.name == c->entrypoint_ && e.kind == compile::ExternKind::kFunc);
@@ -75,7 +81,7 @@ Result<std::unique_ptr<WagiComponent>> WagiComponent::create(
   wasi::defineWasi(c->linker_);
   // Link once now so missing imports show at start-up, not on the first request.
   auto ctx = wasi::WasiContext::create(
-      wasiOptionsFor({}, {}, "", "", true, kMaxGuestStdoutBytes, std::nullopt));
+      wasiOptionsFor({}, {}, "", "", kMaxGuestStdoutBytes, std::nullopt));
   if (!ctx) return fail(ctx.error());
   instance::Store store(engine);
   store.setUserData(ctx->get());
@@ -84,6 +90,31 @@ Result<std::unique_ptr<WagiComponent>> WagiComponent::create(
     return fail(ErrorCode::kUnlinkable, "component `", component.id, "`: ", inst.error().message);
   }
   return c;
+}
+
+// Instantiate and call the entrypoint, each phase observed.
+Result<void> WagiComponent::run(instance::Store& store) const {
+  Result<instance::Instance*> inst;
+  {
+    PhaseScope phase(Phase::kInstantiate);
+    inst = linker_.instantiate(store, module_);
+    if (!inst) {
+      phase.failed(inst.error());
+      return fail(inst.error());
+    }
+  }
+  instance::Memory* memory = (*inst)->memory("memory");
+  if (memory) PhaseScope::reportMemory(memory->sizeBytes());
+  instance::Func* f = (*inst)->func(entrypoint_);
+  if (!f) return fail(ErrorCode::kInvalidArgument, "no exported function ", entrypoint_);
+  PhaseScope phase(Phase::kExecute);
+  auto r = store.call(f, {});
+  if (memory) PhaseScope::reportMemory(memory->sizeBytes());
+  if (!r) {
+    phase.failed(r.error());
+    return fail(r.error());
+  }
+  return {};
 }
 
 Response WagiComponent::execute(const Request& req, const RouteMatch& match,
@@ -107,8 +138,8 @@ Response WagiComponent::execute(const Request& req, const RouteMatch& match,
     env = std::move(merged);
   }
   auto ctx = wasi::WasiContext::create(wasiOptionsFor(wagiArgv(executor.argv, req), std::move(env),
-                                                      files_root_, req.body, !stderr_log_.empty(),
-                                                      limits.max_output, limits.request_timeout));
+                                                      files_root_, req.body, limits.max_output,
+                                                      limits.request_timeout));
   if (!ctx) return failure(500, req, match, id_, ctx.error().toString());
 
   instance::StoreLimits store_limits;
@@ -117,19 +148,8 @@ Response WagiComponent::execute(const Request& req, const RouteMatch& match,
   instance::Store store(*engine_, store_limits);
   store.setUserData(ctx->get());
 
-  Result<void> ran;
-  if (auto inst = linker_.instantiate(store, module_); !inst) {
-    ran = fail(inst.error());
-  } else if (instance::Func* f = (*inst)->func(entrypoint_)) {
-    auto r = store.call(f, {});
-    if (!r) ran = fail(r.error());
-  } else {
-    ran = fail(ErrorCode::kInvalidArgument, "no exported function ", entrypoint_);
-  }
-  if (!stderr_log_.empty() && !(*ctx)->capturedStderr().empty()) {
-    std::lock_guard lock(stderr_mutex_);
-    std::ofstream(stderr_log_, std::ios::app) << (*ctx)->capturedStderr();
-  }
+  Result<void> ran = run(store);
+  log_->write(GuestStream::kStderr, (*ctx)->capturedStderr());
   if (!ran) {
     const Error& e = ran.error();
     if (e.code == ErrorCode::kExit && e.detail != 0) {

@@ -6,18 +6,21 @@
 // instantiate, call the entrypoint (`_start`), parse stdout as a CGI response. The compiled
 // Module is shared; everything else is freed when the request ends.
 //
+// Observed through http/observer.h: the instantiation and the guest call are phases of the
+// current request; the memory in use is reported after each.
+//
 // Thread safety: execute() is called concurrently from every server thread; a WagiComponent is
 // immutable after load.
 #pragma once
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
+#include "http/guest_log.h"
 #include "http/http_limits.h"
 #include "http/message.h"
 #include "http/router.h"
@@ -35,13 +38,13 @@ struct ExecLimits {
 class WagiComponent {
  public:
   // Checks that `module` links against WASI preview 1 and exports `executor.entrypoint`.
-  // `files_root` (may be empty) is mounted read-only at "/". `stderr_log` (may be empty) is a
-  // file the guest's stderr is appended to; otherwise it goes to tern's stderr.
+  // `files_root` (may be empty) is mounted read-only at "/". The guest's stderr goes to
+  // `log_dir`/<id>_stderr.txt, or with an empty `log_dir` to tern's stderr as "[id] line".
   // Errors: kUnlinkable (an import WASI does not provide), kInvalidArgument (no entrypoint).
   static Result<std::unique_ptr<WagiComponent>> create(
       instance::Engine& engine, const manifest::Component& component,
       std::shared_ptr<const instance::Module> module, std::string entrypoint,
-      std::string files_root, std::string stderr_log);
+      std::string files_root, std::string log_dir);
 
   // Runs one request. Never fails: guest errors become 500 (trap, bad output), 504 (deadline),
   // each logged once to stderr naming the component, the route and the reason.
@@ -52,6 +55,7 @@ class WagiComponent {
 
  private:
   WagiComponent() = default;
+  Result<void> run(instance::Store& store) const;
   instance::Engine* engine_ = nullptr;
   std::string id_;
   std::vector<std::pair<std::string, std::string>> environment_;
@@ -61,8 +65,7 @@ class WagiComponent {
   instance::Linker linker_;
   std::string entrypoint_;
   std::string files_root_;
-  std::string stderr_log_;
-  mutable std::mutex stderr_mutex_;
+  std::unique_ptr<GuestLog> log_;
 };
 
 }  // namespace tern::http

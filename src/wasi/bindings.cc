@@ -1,4 +1,5 @@
 // defineWasi: binds every wasi_snapshot_preview1 import to a WasiHost method.
+#include "common/host_call_hook.h"
 #include "instance/host_func.h"
 #include "wasi/host.h"
 
@@ -27,6 +28,12 @@ struct HostRef {
   }
 };
 
+// Every WASI call is counted (and traced, when asked for) under one interface name.
+uint32_t wasiInterfaceId() {
+  static const uint32_t id = hooks::hostInterfaceId(abi::kModuleName);
+  return id;
+}
+
 Result<int32_t> noContext() {
   return fail(ErrorCode::kInvalidArgument, "WASI called in a store without a WasiContext");
 }
@@ -36,7 +43,8 @@ template <class... A>
 void bindMem(Linker& linker, const char* name, HostRef ref,
              Result<Errno> (WasiHost::*fn)(const GuestMemory&, A...)) {
   instance::defineFunc(linker, abi::kModuleName, name,
-                       [ref, fn](Caller& caller, A... args) -> Result<int32_t> {
+                       [ref, fn, name](Caller& caller, A... args) -> Result<int32_t> {
+                         hooks::HostCallScope scope(wasiInterfaceId(), name);
                          WasiHost* host = ref(caller);
                          if (!host) return noContext();
                          auto r = (host->*fn)(memoryOf(caller), args...);
@@ -50,7 +58,8 @@ template <class... A>
 void bindPlain(Linker& linker, const char* name, HostRef ref,
                Result<Errno> (WasiHost::*fn)(A...)) {
   instance::defineFunc(linker, abi::kModuleName, name,
-                       [ref, fn](Caller& caller, A... args) -> Result<int32_t> {
+                       [ref, fn, name](Caller& caller, A... args) -> Result<int32_t> {
+                         hooks::HostCallScope scope(wasiInterfaceId(), name);
                          WasiHost* host = ref(caller);
                          if (!host) return noContext();
                          auto r = (host->*fn)(args...);
