@@ -41,4 +41,15 @@ inline constexpr size_t kMaxDirEntries = 100'000;         // one fd_readdir snap
 inline constexpr size_t kDefaultCaptureBytes = 1u << 20;  // captured stdout/stderr per stream
 inline constexpr int kMaxSymlinkFollows = 40;             // manual walk (no openat2); more: ELOOP
 
+// Host services (src/host): key-value stores, SQLite databases, variables.
+inline constexpr size_t kMaxKvKeyBytes = 1024;             // one key; longer: an error value
+inline constexpr size_t kMaxKvValueBytes = 1u << 20;       // one value; larger: an error value
+inline constexpr size_t kMaxKvBatchKeys = 1000;            // keys in one get/set/delete-many
+inline constexpr size_t kMaxKvListedKeys = 100'000;        // keys one get-keys may return
+inline constexpr size_t kKvListPageKeys = 1000;            // keys per wasi:keyvalue list-keys page
+inline constexpr size_t kMaxSqlStatementBytes = 1u << 20;  // one SQL statement text
+inline constexpr size_t kMaxSqlParams = 999;               // parameters bound to one statement
+inline constexpr size_t kMaxSqlResultBytes = 16u << 20;    // cells of one query result, summed
+inline constexpr size_t kMaxSqlConnections = 64;           // pooled connections per database
+
 }  // namespace tern::limits
