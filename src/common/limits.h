@@ -41,6 +41,20 @@ inline constexpr size_t kMaxDirEntries = 100'000;         // one fd_readdir snap
 inline constexpr size_t kDefaultCaptureBytes = 1u << 20;  // captured stdout/stderr per stream
 inline constexpr int kMaxSymlinkFollows = 40;             // manual walk (no openat2); more: ELOOP
 
+// Component model (component binaries are untrusted input; see component/binary.cc).
+inline constexpr size_t kMaxComponentBytes = 256u << 20;
+inline constexpr uint32_t kMaxComponentVecItems = 100'000;    // items in one section or list
+inline constexpr uint32_t kMaxComponentNesting = 32;          // nested components / types
+// Definitions created while resolving a component, nested instantiations included (a binary
+// that instantiates its nested components many times cannot make compilation explode).
+inline constexpr uint32_t kMaxComponentDefinitions = 1'000'000;
+inline constexpr uint32_t kMaxComponentTypeDepth = 100;       // val type nesting (list<list<...>>)
+inline constexpr uint32_t kMaxComponentFuncParams = 1'000;
+inline constexpr uint32_t kMaxComponentCaseCount = 10'000;    // variant cases, flags, fields
+inline constexpr uint32_t kMaxFlagsCount = 32;                // flags per flags type (spec: 32)
+inline constexpr uint32_t kMaxComponentHandles = 100'000;     // live handles per instance
+inline constexpr size_t kMaxHostResources = 100'000;         // live host objects per Session
+
 // Host services (src/host): key-value stores, SQLite databases, variables.
 inline constexpr size_t kMaxKvKeyBytes = 1024;             // one key; longer: an error value
 inline constexpr size_t kMaxKvValueBytes = 1u << 20;       // one value; larger: an error value

@@ -94,8 +94,13 @@ class ComponentLinker {
   // Lookups used by instantiation (and by host unit tests).
   const ResourceType* findResource(std::string_view interface, std::string_view resource) const;
   const HostFunc* findFunc(std::string_view interface, std::string_view name) const;
+  // Changes whenever something is defined; never the same for two linkers (components cache
+  // their import resolution per id).
+  uint64_t id() const { return id_; }
 
  private:
+  static uint64_t nextId();
+  uint64_t id_ = nextId();
   struct Iface {
     std::string full_name;  // as first defined, e.g. "wasi:io/streams@0.2.12"
     std::map<std::string, std::unique_ptr<ResourceType>, std::less<>> resources;

@@ -228,6 +228,8 @@ class Instance {
   std::optional<Extern> getExport(std::string_view name) const;
   Func* func(std::string_view name) const;      // null if absent or not a function
   Memory* memory(std::string_view name) const;  // null if absent or not a memory
+  // The export at `index` in module().info().exports (no name lookup).
+  Extern exportAt(uint32_t index) const;
   Store& store() const { return *store_; }
   vm::VMContext* vmContext() { return &ctx_; }
 
@@ -316,6 +318,10 @@ class Linker {
   // many threads at once (for different stores) while nothing defines into this linker. Errors: kUnlinkable (import
   // missing or mismatched, message names it), kUninstantiable/kTrap (segment or start trapped).
   Result<Instance*> instantiate(Store& store, std::shared_ptr<const Module> module) const;
+  // The same with the imports given positionally (one per `module->info().imports`, same
+  // order): no name lookups, for embedders that resolved imports ahead of time (components).
+  static Result<Instance*> instantiateWith(Store& store, std::shared_ptr<const Module> module,
+                                           std::span<const Extern> imports);
 
  private:
   struct HostDef {

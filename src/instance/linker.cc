@@ -45,15 +45,8 @@ std::string importName(const compile::Import& imp) {
 
 Result<Instance*> Linker::instantiate(Store& store, std::shared_ptr<const Module> module) const {
   const ModuleInfo& info = module->info();
-  auto inst = std::unique_ptr<Instance>(new Instance());
-  Instance& in = *inst;
-  in.store_ = &store;
-  in.module_ = module;
-  size_t num_funcs = info.func_types.size();
-  in.func_refs_.resize(num_funcs);
-  in.funcs_.assign(num_funcs, nullptr);
-
-  // 1. Resolve imports.
+  std::vector<Extern> resolved;
+  resolved.reserve(info.imports.size());
   for (const auto& imp : info.imports) {
     Extern ext;
     auto it = externs_.find({imp.module, imp.name});
@@ -71,6 +64,33 @@ Result<Instance*> Linker::instantiate(Store& store, std::shared_ptr<const Module
       ext = Extern{ExternKind::kFunc, f};
     } else {
       return fail(ErrorCode::kUnlinkable, "unknown import ", importName(imp));
+    }
+    resolved.push_back(ext);
+  }
+  return instantiateWith(store, std::move(module), resolved);
+}
+
+Result<Instance*> Linker::instantiateWith(Store& store, std::shared_ptr<const Module> module,
+                                          std::span<const Extern> imports) {
+  const ModuleInfo& info = module->info();
+  if (imports.size() != info.imports.size()) {
+    return fail(ErrorCode::kUnlinkable, "expected ", std::to_string(info.imports.size()),
+                " imports, got ", std::to_string(imports.size()));
+  }
+  auto inst = std::unique_ptr<Instance>(new Instance());
+  Instance& in = *inst;
+  in.store_ = &store;
+  in.module_ = module;
+  size_t num_funcs = info.func_types.size();
+  in.func_refs_.resize(num_funcs);
+  in.funcs_.assign(num_funcs, nullptr);
+
+  // 1. Check imports.
+  for (size_t k = 0; k < imports.size(); ++k) {
+    const auto& imp = info.imports[k];
+    const Extern& ext = imports[k];
+    if (ext.object == nullptr) {
+      return fail(ErrorCode::kUnlinkable, "missing import ", importName(imp));
     }
     if (ext.kind != imp.kind) {
       return fail(ErrorCode::kUnlinkable, "incompatible import type for ", importName(imp),
@@ -253,6 +273,22 @@ std::optional<Extern> Instance::getExport(std::string_view name) const {
     case ExternKind::kGlobal: return Extern{ExternKind::kGlobal, global_objs_[e->index]};
   }
   return std::nullopt;
+}
+
+Extern Instance::exportAt(uint32_t index) const {
+  const compile::Export& e = module_->info().exports.at(index);
+  auto* self = const_cast<Instance*>(this);
+  switch (e.kind) {
+    case ExternKind::kFunc: {
+      Func*& f = self->funcs_[e.index];
+      if (!f) f = store_->newWasmFunc(*self, e.index);
+      return Extern{ExternKind::kFunc, f};
+    }
+    case ExternKind::kTable: return Extern{ExternKind::kTable, table_objs_[e.index]};
+    case ExternKind::kMemory: return Extern{ExternKind::kMemory, memory_objs_[e.index]};
+    case ExternKind::kGlobal: return Extern{ExternKind::kGlobal, global_objs_[e.index]};
+  }
+  return Extern{};
 }
 
 Func* Instance::func(std::string_view name) const {
