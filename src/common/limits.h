@@ -66,4 +66,9 @@ inline constexpr size_t kMaxSqlParams = 999;               // parameters bound t
 inline constexpr size_t kMaxSqlResultBytes = 16u << 20;    // cells of one query result, summed
 inline constexpr size_t kMaxSqlConnections = 64;           // pooled connections per database
 
+// Component model: host memory one lift of guest values may take (Val nodes plus string/list
+// bytes), so zero-sized or aliased list elements cannot make the host build a tree far larger
+// than the guest's own memory.
+inline constexpr uint64_t kMaxCanonLiftBytes = uint64_t{256} << 20;
+
 }  // namespace tern::limits

@@ -67,18 +67,25 @@ compile::FuncType coreFuncType(const FlatSig& flat);
 uint32_t sizeOf(const ValType& type);
 uint32_t alignOf(const ValType& type);
 
-// Reads one value of `type` stored at `ptr` (spec: load). Out-of-bounds, invalid UTF-8/16,
-// invalid char, bool/discriminant out of range, unknown flags bits -> kTrap error.
+// Reads one value of `type` stored at `ptr` (spec: load). Misaligned or out-of-bounds pointers,
+// invalid UTF-8/16, invalid char, discriminant out of range, and lifted values larger than
+// limits::kMaxCanonLiftBytes of host memory -> kTrap error. Any non-zero bool byte is true;
+// flags bits beyond the last label are ignored (spec: unpack_flags_from_int); NaNs come out
+// canonical.
 Result<Val> load(CanonContext& cx, const ValType& type, uint32_t ptr);
 // Writes `val` at `ptr` (spec: store); strings and lists are copied into memory obtained with
-// realloc. `val` must match `type` (else kTrap naming both).
+// realloc, whose results are checked (alignment, bounds). `val` must match `type` (kind, integer
+// range, case and payload, field count, known flags, valid UTF-8, Unicode scalar), else kTrap
+// naming both. NaNs are stored canonical.
 Result<void> store(CanonContext& cx, const ValType& type, const Val& val, uint32_t ptr);
 
 // Lifts the values of `types` from flat core values (spec: lift_flat_values with the
 // MAX_FLAT limit `max_flat`: when exceeded, flat holds a single i32 pointer to a tuple in memory).
+// Flat values of the wrong number or core type -> kTrap; otherwise the traps of load().
 Result<std::vector<Val>> liftFlatValues(CanonContext& cx, std::span<const ValType* const> types,
                                         std::span<const instance::Value> flat, size_t max_flat);
-// Lowers `vals` to flat core values (spec: lower_flat_values). When the flat count exceeds
+// Lowers `vals` to flat core values (spec: lower_flat_values), replacing the contents of `flat`
+// (its capacity is reused: no allocation when it is large enough). When the flat count exceeds
 // `max_flat`: if `out_ptr` is given, the tuple is stored there (lowered-import results) and
 // `flat` stays empty; otherwise memory is allocated with realloc and its pointer is the one flat
 // value (lifted-export params).
