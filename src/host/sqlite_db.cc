@@ -115,6 +115,10 @@ Result<QueryResult> PooledConnection::execute(std::string_view statement,
     return fail(ErrorCode::kInvalidArgument, "statement exceeds ",
                 std::to_string(limits::kMaxSqlStatementBytes), " bytes");
   }
+  if (params.size() > limits::kMaxSqlParams) {
+    return fail(ErrorCode::kInvalidArgument, "more than ", std::to_string(limits::kMaxSqlParams),
+                " parameters");
+  }
   auto stmt = sql::prepareOne(db_.get(), statement);
   if (!stmt) return fail(withCode(db_.get(), stmt.error()));
   sqlite3_stmt* s = stmt->get();
