@@ -138,6 +138,32 @@ TEST(SqliteKv, ConcurrentIncrementsLoseNoUpdate) {
   fs::remove_all(dir);
 }
 
+// Writers share group-committed transactions; a write that fails (a counter that is not a
+// number) is undone alone, never taking its batch-mates with it.
+TEST(SqliteKv, FailedWriteInABatchUndoesOnlyItself) {
+  auto dir = tempDir("kv_batchfail");
+  auto kv = makeSqliteKvStore(dir + "/kv.db", "default").value();
+  ASSERT_TRUE(kv->set("text", "not a number").has_value());
+  std::vector<std::thread> threads;
+  std::atomic<int> bad_ok{0};
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        if (t % 2) {
+          if (kv->increment("text", 1)) ++bad_ok;
+        } else {
+          ASSERT_TRUE(kv->set("k" + std::to_string(t) + "_" + std::to_string(i), "v").has_value());
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(bad_ok.load(), 0);
+  EXPECT_EQ(kv->get("text").value(), "not a number");
+  EXPECT_EQ(kv->keys("k", 1000).value().size(), 80u);
+  fs::remove_all(dir);
+}
+
 TEST(SqliteKv, UnopenablePathIsAnError) {
   auto kv = makeSqliteKvStore("/proc/tern-no-such/kv.db", "default");
   ASSERT_FALSE(kv.has_value());
