@@ -17,6 +17,8 @@
 
 #include "cmd/up_command.h"
 #include "compile/wat.h"
+#include "component/component.h"
+#include "component/wasi_p2.h"
 #include "instance/engine.h"
 #include "wasi/wasi.h"
 
@@ -257,12 +259,79 @@ int invokeExport(instance::Store& store, instance::Instance& inst, const std::st
   return 0;
 }
 
+// The WASI 0.2 context for a component: the same args, env, pre-opens and deadline as a core
+// module gets (wasiOptions), stdio inherited.
+Result<component::WasiP2Context*> componentContext(const wasi::WasiOptions& w,
+                                                   component::WasiP2Context& ctx) {
+  if (!w.listen_sockets.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "--tcplisten is not supported for components");
+  }
+  ctx.args = w.args;
+  for (const std::string& e : w.env) {
+    size_t eq = e.find('=');
+    ctx.env.emplace_back(e.substr(0, eq), eq == std::string::npos ? "" : e.substr(eq + 1));
+  }
+  ctx.preopens = w.preopens;
+  ctx.stdin_mode = w.stdin_mode;
+  ctx.deadline = w.deadline;
+  TERN_TRY(ctx.openPreopens());
+  return &ctx;
+}
+
+// A wasi:cli/run component: instantiate it with the WASI 0.2 host and call `run`. Exit code:
+// exit-with-code's status, 1 for exit(err) or `run` returning err, 0 otherwise, kTrapExitCode
+// on a trap.
+int runComponent(instance::Engine& engine, const CommonOptions& o, const RunOptions& r,
+                 const std::string& path, const std::vector<std::string>& args,
+                 std::span<const uint8_t> bytes) {
+  if (!r.invoke.empty()) {
+    std::fprintf(stderr, "error: --invoke is not supported for components\n");
+    return 1;
+  }
+  auto comp = component::Component::compile(
+      engine, bytes, o.optimize ? instance::OptLevel::kOptimized : instance::OptLevel::kFast);
+  if (!comp) return reportError(comp.error());
+  const component::ExternDesc* run = (*comp)->findExport("wasi:cli/run@0.2.0");
+  if (!run) {
+    std::fprintf(stderr, "error: %s does not export wasi:cli/run@0.2.x (not a command)\n",
+                 path.c_str());
+    return 1;
+  }
+  auto w = wasiOptions(r, path, args);
+  if (!w) return reportError(w.error());
+  component::WasiP2Context ctx;
+  if (auto c = componentContext(*w, ctx); !c) return reportError(c.error());
+  instance::StoreLimits limits;
+  if (r.deadline_ms) limits.deadline = std::chrono::milliseconds(r.deadline_ms);
+  if (r.max_memory) limits.max_memory_bytes = r.max_memory;
+  component::ComponentLinker linker;
+  component::defineWasiP2(linker);
+  component::Session session(engine, limits, &ctx);
+  auto inst = session.instantiate(linker, *comp);
+  if (!inst) {
+    if (inst.error().code == ErrorCode::kExit) return exitCodeOf(inst.error().detail);
+    return reportError(inst.error());
+  }
+  const component::ExportFunc* fn = (*inst)->exportFunc(run->name, "run");
+  if (!fn) {
+    std::fprintf(stderr, "error: %s has no function \"run\"\n", run->name.c_str());
+    return 1;
+  }
+  std::fflush(stdout);  // the guest writes to fd 1 directly
+  auto results = (*inst)->call(fn, {});
+  if (!results) return guestFailure(results.error());
+  return !results->empty() && !(*results)[0].isOk() ? 1 : 0;
+}
+
 int runModule(const CommonOptions& o, const RunOptions& r, const std::string& path,
               const std::vector<std::string>& args) {
   auto engine = makeEngine(o);
   if (!engine) return reportError(engine.error());
   auto bytes = readModule(path);
   if (!bytes) return reportError(bytes.error());
+  if (component::Component::isComponent(*bytes)) {
+    return runComponent(**engine, o, r, path, args, *bytes);
+  }
   auto module = (*engine)->compile(
       *bytes, o.optimize ? instance::OptLevel::kOptimized : instance::OptLevel::kFast);
   if (!module) return reportError(module.error());
@@ -338,7 +407,9 @@ int main(int argc, char** argv) {
   RunOptions run_opts;
   std::vector<std::string> run_args;
   auto* run = app.add_subcommand(
-      "run", "run a WASI command (_start) with ARGS, or call --invoke NAME with ARGS as values");
+      "run",
+      "run a WASI command (_start, or a wasi:cli/run component) with ARGS, or call --invoke NAME "
+      "with ARGS as values");
   addCommon(run);
   run->add_option("--invoke", run_opts.invoke, "exported function to call; prints its results");
   run->add_option("--deadline-ms", run_opts.deadline_ms, "stop the guest after this many ms");

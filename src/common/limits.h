@@ -40,6 +40,10 @@ inline constexpr uint32_t kMaxPollSubscriptions = 4096;   // per poll_oneoff; mo
 inline constexpr size_t kMaxDirEntries = 100'000;         // one fd_readdir snapshot
 inline constexpr size_t kDefaultCaptureBytes = 1u << 20;  // captured stdout/stderr per stream
 inline constexpr int kMaxSymlinkFollows = 40;             // manual walk (no openat2); more: ELOOP
+// WASI 0.2 host (component/wasi_*.cc): sizes a guest asks for.
+inline constexpr uint64_t kMaxStreamChunk = 1u << 20;   // bytes per stream read / write grant
+inline constexpr uint64_t kMaxRandomBytes = 1u << 24;   // one get-random-bytes; more traps
+inline constexpr size_t kMaxPollList = 4096;            // pollables per wasi:io/poll.poll; more traps
 
 // Component model (component binaries are untrusted input; see component/binary.cc).
 inline constexpr size_t kMaxComponentBytes = 256u << 20;

@@ -23,6 +23,11 @@ class PollSource {
   // Waits until ready() or `until` (steady clock) passes, whichever is first. Implementations
   // never block past the Session's request deadline.
   virtual void block(std::chrono::steady_clock::time_point until) = 0;
+  // Optional hints that let wasi:io/poll.poll wait on many sources with one ppoll(2): a host fd
+  // and the poll(2) events that make this source ready, and/or the steady-clock time at which it
+  // becomes ready by itself (timers). Sources with neither are polled in short slices.
+  virtual int pollFd(short& events) { return -1; }
+  virtual std::optional<std::chrono::steady_clock::time_point> readyAt() { return std::nullopt; }
 };
 
 // A source that is always ready (files, captured stdout, in-memory bodies).
@@ -32,6 +37,8 @@ std::shared_ptr<PollSource> readySource();
 struct StreamStatus {
   enum Kind : uint8_t { kOk, kClosed, kFailed } kind = kOk;
   std::string error;  // kFailed: the message of the wasi:io/error.error resource
+  // kFailed on a file stream: the wasi:filesystem error-code case (filesystem-error-code), or -1.
+  int32_t fs_code = -1;
   static StreamStatus ok() { return {}; }
   static StreamStatus closed() { return {kClosed, {}}; }
   static StreamStatus failed(std::string msg) { return {kFailed, std::move(msg)}; }
@@ -64,8 +71,9 @@ struct Pollable : HostObject {
 
 // wasi:io/error.error.
 struct IoError : HostObject {
-  explicit IoError(std::string m) : message(std::move(m)) {}
+  explicit IoError(std::string m, int32_t fs = -1) : message(std::move(m)), fs_code(fs) {}
   std::string message;
+  int32_t fs_code;  // wasi:filesystem error-code case for filesystem-error-code, or -1
 };
 
 // The wasi:io resource types, as registered in a linker.
@@ -80,10 +88,17 @@ struct IoTypes {
 IoTypes defineWasiIo(ComponentLinker& linker);
 
 // Helpers for other interfaces: add a stream/pollable object and return Val::own(rep);
-// turn a StreamStatus into the WIT `result<T, stream-error>` (creating the error resource).
+// turn a StreamStatus into the WIT `result<T, stream-error>` (creating the error resource):
+// Val::ok() (no payload) for kOk, else Val::err(stream-error). Errors: kResourceExhausted past
+// the host-resource limit (traps the guest).
 Result<Val> ownInputStream(HostCall& call, const IoTypes& io, std::unique_ptr<InputStream> s);
 Result<Val> ownOutputStream(HostCall& call, const IoTypes& io, std::unique_ptr<OutputStream> s);
 Result<Val> ownPollable(HostCall& call, const IoTypes& io, std::shared_ptr<PollSource> source);
 Result<Val> streamError(HostCall& call, const IoTypes& io, const StreamStatus& status);
+
+// Waits until `source` is ready, never past the session's deadline (WasiP2Context::deadline of
+// the call's user data, when set): then a kTrap error with TrapKind::kDeadline. Other host
+// interfaces (wasi:http) use it for their blocking calls.
+Result<void> waitReady(HostCall& call, PollSource& source);
 
 }  // namespace tern::component

@@ -73,20 +73,48 @@ Result<std::unique_ptr<App>> App::load(manifest::Manifest m, instance::Engine& e
   std::vector<std::string> errors;
   std::vector<RouteEntry> entries;
   std::vector<std::pair<std::string, std::string>> wagi;  // component id -> entrypoint
+  std::vector<std::string> http;                          // wasi:http component ids
   for (size_t i = 0; i < m.http_triggers.size(); ++i) {
     const manifest::HttpTrigger& t = m.http_triggers[i];
     entries.push_back({i, t.component, t.route});
     if (t.static_response) continue;
     if (t.executor.kind != manifest::ExecutorKind::kWagi) {
-      errors.push_back(at(m, t.pos) + "component `" + t.component +
-                       "` uses the `http` executor (wasi:http / Spin SDK components), which tern "
-                       "cannot run yet; a WASI command module needs "
-                       "`executor = { type = \"wagi\" }`");
+      if (std::find(http.begin(), http.end(), t.component) == http.end()) {
+        http.push_back(t.component);
+      }
       continue;
     }
     bool seen = false;
     for (const auto& w : wagi) seen = seen || w.first == t.component;
     if (!seen) wagi.emplace_back(t.component, t.executor.entrypoint);
+  }
+  for (const std::string& id : http) {
+    const manifest::Component* c = m.component(id);
+    std::string where = at(m, c->source_pos) + "component `" + id + "`: ";
+    auto bytes = readWasm(c->source);
+    if (!bytes) {
+      errors.push_back(where + bytes.error().toString());
+      continue;
+    }
+    std::string files_root;
+    if (!c->files.empty()) {
+      if (app->stage_root_.empty()) {
+        auto root = makeStageRoot();
+        if (!root) return fail(root.error());
+        app->stage_root_ = *root;
+      }
+      files_root = app->stage_root_ + "/" + id;
+      if (auto staged = stageFiles(*c, m.dir, files_root); !staged) {
+        errors.push_back(at(m, c->files.front().pos) + staged.error().toString());
+        continue;
+      }
+    }
+    auto served = loadHttp(*c, std::move(*bytes), files_root, engine, options);
+    if (!served) {
+      errors.push_back(where + served.error().message);
+      continue;
+    }
+    app->components_.emplace(id, std::move(*served));
   }
   for (const auto& [id, entrypoint] : wagi) {
     const manifest::Component* c = m.component(id);
@@ -144,6 +172,26 @@ Result<std::unique_ptr<App>> App::load(manifest::Manifest m, instance::Engine& e
   return app;
 }
 
+Result<App::Served> App::loadHttp(const manifest::Component& c, std::vector<uint8_t> bytes,
+                                  const std::string& files_root, instance::Engine& engine,
+                                  const AppOptions& options) {
+  if (!component::Component::isComponent(bytes)) {
+    return fail(ErrorCode::kInvalidArgument,
+                "is a core Wasm module, but the default `http` executor runs components that "
+                "export wasi:http/incoming-handler (componentize-js, Spin SDKs); a WASI command "
+                "module needs `executor = { type = \"wagi\" }`");
+  }
+  auto compiled = component::Component::compile(
+      engine, bytes, options.optimize ? instance::OptLevel::kOptimized : instance::OptLevel::kFast);
+  if (!compiled) return fail(compiled.error().code, compiled.error().toString());
+  std::string log = options.log_dir.empty() ? "" : options.log_dir + "/" + c.id + "_stderr.txt";
+  auto http = HttpComponent::create(engine, c, std::move(*compiled), files_root, log);
+  if (!http) return fail(http.error());
+  Served served = servedWith(c.limits, options);
+  served.http = std::move(*http);
+  return served;
+}
+
 Response App::handleReserved(const Request& req) const {
   if (req.path == "/.well-known/spin/health") return Response::text(200, "OK");
   nlohmann::json info = {{"name", manifest_.application.name},
@@ -186,7 +234,7 @@ uint64_t App::maxRequestBody() const {
 
 Response App::handleWagi(Request& req, const RouteMatch& match, const manifest::HttpTrigger& trig,
                          const Served& served) const {
-  const std::string& id = served.executor->id();
+  const std::string& id = served.http ? served.http->id() : served.executor->id();
   if (req.body.size() > served.max_request_body) {
     std::fprintf(stderr, "tern: 413 %s %s: component \"%s\": body of %zu bytes over %llu\n",
                  req.method.c_str(), req.path.c_str(), id.c_str(), req.body.size(),
@@ -208,6 +256,7 @@ Response App::handleWagi(Request& req, const RouteMatch& match, const manifest::
     busy.headers.emplace_back("retry-after", std::to_string(std::max<int64_t>(1, wait.count())));
     return busy;
   }
+  if (served.http) return served.http->execute(req, match, manifest_.application.http_base, served.limits);
   return served.executor->execute(req, match, trig.executor, manifest_.application.http_base,
                                   served.limits);
 }

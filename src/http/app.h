@@ -6,7 +6,7 @@
 // Loading reports every problem at once (unsupported executors, modules that fail to compile or
 // link, files that cannot be staged), one "FILE:LINE:COL: message" line each where the manifest
 // has a position. handle() answers the reserved routes (/.well-known/spin/health and /info),
-// static responses, WAGI triggers, and 404.
+// static responses, WAGI and wasi:http (default executor) components, and 404.
 //
 // Containment: each WAGI component runs under its effective limits (`[component.<id>.tern]` over
 // the AppOptions defaults): deadline, memory cap, output cap, request body cap (413), and an
@@ -23,6 +23,7 @@
 
 #include "common/result.h"
 #include "http/admission.h"
+#include "http/component_executor.h"
 #include "http/message.h"
 #include "http/router.h"
 #include "http/wagi_executor.h"
@@ -59,9 +60,10 @@ class App {
 
  private:
   App() = default;
-  // A WAGI component with its effective limits and its admission gate.
+  // A WAGI or wasi:http component with its effective limits and its admission gate.
   struct Served {
-    std::unique_ptr<WagiComponent> executor;
+    std::unique_ptr<WagiComponent> executor;  // WAGI; or
+    std::unique_ptr<HttpComponent> http;      // wasi:http (the default executor)
     ExecLimits limits;
     uint64_t max_request_body = 0;
     std::unique_ptr<Gate> gate;
@@ -70,6 +72,10 @@ class App {
   Response handleReserved(const Request& request) const;
   Response handleWagi(Request& request, const RouteMatch& match,
                       const manifest::HttpTrigger& trigger, const Served& served) const;
+  // Compiles a wasi:http component (the default executor) into `served`; errors as load().
+  static Result<Served> loadHttp(const manifest::Component& c, std::vector<uint8_t> bytes,
+                                 const std::string& files_root, instance::Engine& engine,
+                                 const AppOptions& options);
   manifest::Manifest manifest_;
   Router router_;
   AppOptions options_;

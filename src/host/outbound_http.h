@@ -1,0 +1,46 @@
+// Outbound HTTP for components (wasi:http/outgoing-handler): libcurl behind the allow-list.
+//
+//   auto hosts = AllowedHosts::parse(component.allowed_outbound_hosts).value();
+//   auto out = makeOutboundHttp(std::move(hosts), {.component_id = "api"});
+//   HttpTypes t = defineWasiHttp(linker, io, out);
+//
+// A request is allowed when its scheme://host:port matches an allowed_outbound_hosts entry;
+// otherwise the guest gets HTTP-request-denied and tern logs one line naming the component and
+// the URL. Only http and https are sent; redirects are returned to the guest, not followed; proxy
+// environment variables are ignored. Each request is bounded by the earlier of the request
+// deadline and `timeout`, and its response body by `max_response_body` (HTTP-response-body-size).
+//
+// Thread safety: the returned object is immutable; send() may run on many threads at once (one
+// curl easy handle per request).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "component/wasi_http.h"
+#include "host/allowed_hosts.h"
+
+namespace tern::host {
+
+// Answers requests to the application itself (relative URLs / `self`) without a socket; returns
+// nullopt when it does not handle `request`.
+using LocalDispatch = std::function<std::optional<component::HttpResult<component::IncomingHttpResponse>>(
+    const component::OutgoingHttpRequest& request)>;
+
+struct OutboundOptions {
+  std::string component_id;  // for log lines
+  std::chrono::milliseconds timeout{30'000};  // per request, when the request deadline is later
+  uint64_t max_response_body = 64ull << 20;
+  size_t max_response_headers = 64u << 10;  // header section bytes; more: header-section-size
+  LocalDispatch local;                       // `self` requests; null: they fail
+  bool log_denied = true;                    // one stderr line per denied request
+};
+
+std::shared_ptr<const component::OutboundHttp> makeOutboundHttp(AllowedHosts hosts,
+                                                                OutboundOptions options);
+
+}  // namespace tern::host

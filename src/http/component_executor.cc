@@ -1,0 +1,177 @@
+// wasi:http requests: a fresh Session + component instance per request, incoming-handler.handle.
+#include "http/component_executor.h"
+
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+
+#include "compile/vm_abi.h"
+#include "component/wasi_p2.h"
+#include "host/outbound_http.h"
+#include "http/cgi.h"
+
+namespace tern::http {
+namespace {
+
+constexpr std::string_view kIncomingHandler = "wasi:http/incoming-handler@0.2.0";
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The request's WASI 0.2 world: the component's environment, stdio per the log settings.
+struct RequestContext : component::WasiP2Context {};
+
+void configure(RequestContext& ctx, const std::vector<std::pair<std::string, std::string>>& env,
+               const std::string& files_root, bool capture) {
+  ctx.env = env;
+  if (!files_root.empty()) {
+    ctx.preopens.push_back({.host_path = files_root, .guest_path = "/", .read_only = true});
+  }
+  using Mode = component::WasiP2Output::Mode;
+  if (capture) {
+    ctx.stdout_output.mode = Mode::kCapture;
+    ctx.stderr_output.mode = Mode::kCapture;
+    ctx.stdout_output.cap = wasi::ByteSize{kMaxGuestStderrBytes};
+    ctx.stderr_output.cap = wasi::ByteSize{kMaxGuestStderrBytes};
+  }
+}
+
+std::unique_ptr<component::IncomingRequest> incomingRequest(Request& req, const RouteMatch& match,
+                                                            std::string_view base) {
+  auto in = std::make_unique<component::IncomingRequest>();
+  in->method = req.method;
+  in->path_with_query = req.path + (req.query.empty() ? "" : "?" + req.query);
+  const std::string* host = req.header("host");
+  in->authority = host ? *host : req.local_host + ":" + std::to_string(req.local_port);
+  in->headers.reserve(req.headers.size() + 8);
+  for (const auto& [k, v] : req.headers) in->headers.emplace_back(lower(k), v);
+  for (auto& s : spinValues(req, match, base)) in->headers.emplace_back(s.header, std::move(s.value));
+  in->body = std::make_shared<component::BodySource>();
+  in->body->bytes = std::move(req.body);
+  return in;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpComponent>> HttpComponent::create(
+    instance::Engine& engine, const manifest::Component& c,
+    std::shared_ptr<const component::Component> compiled, std::string files_root,
+    std::string stderr_log) {
+  std::unique_ptr<HttpComponent> h(new HttpComponent());
+  h->engine_ = &engine;
+  h->id_ = c.id;
+  h->environment_ = c.environment;
+  h->component_ = std::move(compiled);
+  h->files_root_ = std::move(files_root);
+  h->stderr_log_ = std::move(stderr_log);
+  const component::ExternDesc* e = h->component_->findExport(kIncomingHandler);
+  if (!e) {
+    std::string names;
+    for (const auto& x : h->component_->exports()) names += (names.empty() ? "" : ", ") + x.name;
+    return fail(ErrorCode::kInvalidArgument, "component `", c.id,
+                "` does not export wasi:http/incoming-handler@0.2.x (it exports: ",
+                names.empty() ? "nothing" : names,
+                "); a WASI command module needs `executor = { type = \"wagi\" }`");
+  }
+  h->handler_interface_ = e->name;
+  auto hosts = host::AllowedHosts::parse(c.allowed_outbound_hosts);
+  if (!hosts) return fail(ErrorCode::kInvalidArgument, hosts.error().message);
+  host::OutboundOptions oo;
+  oo.component_id = c.id;
+  component::IoTypes io = component::defineWasiP2(h->linker_);
+  h->http_ = component::defineWasiHttp(h->linker_, io,
+                                       host::makeOutboundHttp(std::move(*hosts), std::move(oo)));
+  // Instantiate once now so a missing import shows at start-up, not on the first request.
+  RequestContext ctx;
+  component::Session session(engine, {}, &ctx);
+  auto inst = session.instantiate(h->linker_, h->component_);
+  if (!inst) {
+    if (inst.error().code == ErrorCode::kUnlinkable) {
+      return fail(ErrorCode::kUnlinkable, "component `", c.id, "`: ", inst.error().message);
+    }
+    return fail(inst.error());
+  }
+  if (!(*inst)->exportFunc(h->handler_interface_, "handle")) {
+    return fail(ErrorCode::kInvalidArgument, "component `", c.id, "`: ", h->handler_interface_,
+                " has no `handle` function");
+  }
+  return h;
+}
+
+Response HttpComponent::failure(uint16_t status, const Request& req, const RouteMatch& match,
+                             const std::string& reason) const {
+  std::fprintf(stderr, "tern: %u %s %s: component \"%s\" (route \"%s\"): %s\n", status,
+               req.method.c_str(), req.path.c_str(), id_.c_str(), match.raw_route.c_str(),
+               reason.c_str());
+  return Response::text(status, status == 504 ? "Gateway Timeout\n" : "Internal Server Error\n");
+}
+
+void HttpComponent::appendLog(std::string_view out, std::string_view err) const {
+  if (stderr_log_.empty() || (out.empty() && err.empty())) return;
+  std::lock_guard lock(log_mutex_);
+  std::ofstream(stderr_log_, std::ios::app) << out << err;
+}
+
+Response HttpComponent::execute(Request& req, const RouteMatch& match, std::string_view base,
+                                const ExecLimits& limits) const {
+  RequestContext ctx;
+  configure(ctx, environment_, files_root_, !stderr_log_.empty());
+  if (limits.request_timeout) {
+    ctx.deadline = std::chrono::steady_clock::now() +
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(*limits.request_timeout);
+  }
+  instance::StoreLimits store_limits;
+  if (limits.max_instance_memory) store_limits.max_memory_bytes = limits.max_instance_memory;
+  store_limits.deadline = limits.request_timeout;
+  component::Session session(*engine_, store_limits, &ctx);
+  auto slot = std::make_shared<component::ResponseSlot>();
+  slot->max_body = limits.max_output;
+
+  Result<std::vector<component::Val>> ran = std::vector<component::Val>{};
+  auto inst = session.instantiate(linker_, component_);
+  if (!inst) {
+    ran = tern::fail(inst.error());
+  } else {
+    const component::ExportFunc* handle = (*inst)->exportFunc(handler_interface_, "handle");
+    auto req_rep = session.resources().add(http_.incoming_request, incomingRequest(req, match, base));
+    auto out_rep = session.resources().add(http_.response_outparam,
+                                           std::make_unique<component::ResponseOutparam>(slot));
+    if (!handle || !req_rep || !out_rep) {
+      ran = tern::fail(ErrorCode::kInvalidArgument, "cannot prepare the call to handle");
+    } else {
+      component::Val args[] = {component::Val::own(*req_rep), component::Val::own(*out_rep)};
+      ran = (*inst)->call(handle, args);
+    }
+  }
+  ctx.flushOutput();
+  appendLog(ctx.capturedStdout(), ctx.capturedStderr());
+  if (!ran) {
+    const Error& e = ran.error();
+    if (e.code == ErrorCode::kTrap && static_cast<vm::TrapKind>(e.detail) == vm::TrapKind::kDeadline) {
+      return failure(504, req, match, "request timeout: " + e.toString());
+    }
+    if (e.code != ErrorCode::kExit || !slot->set) return failure(500, req, match, e.toString());
+  }
+  if (!slot->set) {
+    return failure(500, req, match, "handle returned without setting the response-outparam");
+  }
+  if (slot->error) {
+    return failure(500, req, match, "the guest answered with error-code " +
+                                     std::string(component::httpErrorName(slot->error->code)) +
+                                     (slot->error->message.empty() ? "" : ": " + slot->error->message));
+  }
+  if (slot->body && slot->body->too_large) {
+    return failure(500, req, match, "the response body is larger than " +
+                                     std::to_string(limits.max_output) + " bytes (max_output)");
+  }
+  Response res;
+  res.status = slot->status;
+  res.headers = std::move(slot->headers);
+  if (slot->body) res.body = std::move(slot->body->bytes);
+  return res;
+}
+
+}  // namespace tern::http

@@ -1,0 +1,70 @@
+// The default (`http`) executor: components exporting wasi:http/incoming-handler@0.2.x.
+//
+// Per request: a fresh Session (Store with the request deadline and memory cap, host objects,
+// component instance) whose user data is the request's WasiP2Context; an incoming-request built
+// from the HTTP request plus Spin's `spin-*` headers; the request body read by the guest through
+// an input-stream; `handle` called with a response-outparam. The response (status, headers, body)
+// is what the guest set on the outparam. The body is buffered up to the component's max_output
+// (more: 500) and the server sends it (chunked above 1 MB): the server answers only after the
+// handler returns, so streaming out would mean a second server path.
+//
+// Failures, each logged once naming component, route and reason: trap or guest error-code ->
+// 500; deadline -> 504; `handle` returned without setting the outparam -> 500. Outbound requests
+// go through the component's `allowed_outbound_hosts` (host/outbound_http.h).
+//
+// Thread safety: create() once at load; execute() from any number of threads at once.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "component/component.h"
+#include "component/wasi_http.h"
+#include "http/message.h"
+#include "http/router.h"
+#include "http/wagi_executor.h"
+#include "instance/engine.h"
+#include "manifest/manifest.h"
+
+namespace tern::http {
+
+class HttpComponent {
+ public:
+  // Checks that `component` exports wasi:http/incoming-handler@0.2.x and that every import is
+  // provided (one instantiation at load). `files_root` (may be empty) is the staged `files`,
+  // pre-opened read-only at "/". `stderr_log` (may be empty): the guest's stdout and
+  // stderr are appended there, otherwise they go to tern's own. Errors: kInvalidArgument (no
+  // incoming-handler export, bad allowed_outbound_hosts), kUnlinkable (an import tern lacks).
+  static Result<std::unique_ptr<HttpComponent>> create(
+      instance::Engine& engine, const manifest::Component& component,
+      std::shared_ptr<const component::Component> compiled, std::string files_root,
+      std::string stderr_log);
+
+  // Runs one request. Never fails: guest errors become 500/504 responses, logged once.
+  Response execute(Request& req, const RouteMatch& match, std::string_view base,
+                   const ExecLimits& limits) const;
+
+  const std::string& id() const { return id_; }
+
+ private:
+  HttpComponent() = default;
+  Response failure(uint16_t status, const Request& req, const RouteMatch& match,
+                const std::string& reason) const;
+  void appendLog(std::string_view out, std::string_view err) const;
+
+  instance::Engine* engine_ = nullptr;
+  std::string id_;
+  std::vector<std::pair<std::string, std::string>> environment_;
+  std::shared_ptr<const component::Component> component_;
+  component::ComponentLinker linker_;  // WASI 0.2 + wasi:http for this component's grants
+  component::HttpTypes http_;
+  std::string handler_interface_;  // the export's name, e.g. "wasi:http/incoming-handler@0.2.10"
+  std::string files_root_;
+  std::string stderr_log_;
+  mutable std::mutex log_mutex_;
+};
+
+}  // namespace tern::http
