@@ -204,6 +204,7 @@ int runUp(const UpOptions& o) {
     printErrors("cannot load " + path, services.error().message);
     return 1;
   }
+  app_options.services = services->get();
   instance::EngineOptions eo;
   if (!o.no_cache) eo.cache_dir = cacheDir(o);
   auto engine = instance::Engine::create(eo);

@@ -23,6 +23,7 @@
 #include "common/result.h"
 #include "component/component.h"
 #include "component/wasi_http.h"
+#include "host/services.h"
 #include "http/message.h"
 #include "http/router.h"
 #include "http/wagi_executor.h"
@@ -41,7 +42,7 @@ class HttpComponent {
   static Result<std::unique_ptr<HttpComponent>> create(
       instance::Engine& engine, const manifest::Component& component,
       std::shared_ptr<const component::Component> compiled, std::string files_root,
-      std::string stderr_log);
+      std::string stderr_log, const host::ComponentServices* services = nullptr);
 
   // Runs one request. Never fails: guest errors become 500/504 responses, logged once.
   Response execute(Request& req, const RouteMatch& match, std::string_view base,
@@ -64,6 +65,7 @@ class HttpComponent {
   std::string handler_interface_;  // the export's name, e.g. "wasi:http/incoming-handler@0.2.10"
   std::string files_root_;
   std::string stderr_log_;
+  const host::ComponentServices* services_ = nullptr;  // key-value, sqlite, variables
   mutable std::mutex log_mutex_;
 };
 
