@@ -1,15 +1,15 @@
 // Host-service bindings called as a component would call them: through ComponentLinker::findFunc
 // with a Session whose user data leads to the component's services.
+#include "host/bindings.h"
+
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "common/limits.h"
 #include "component/component.h"
-#include "host/bindings.h"
 
 namespace tern::host {
 namespace {
@@ -83,7 +83,8 @@ constexpr const char* kBatch = "wasi:keyvalue/batch@0.2.0-draft2";
 TEST_F(BindingsTest, SpinKeyValueRoundTrip) {
   uint32_t store = okOwn(call(kSpinKv, "[static]store.open", {Val::string("default")}));
   Val b = Val::borrow(store);
-  EXPECT_TRUE(call(kSpinKv, "[method]store.set", {b, Val::string("k"), Val::byteList("v1")}).isOk());
+  EXPECT_TRUE(
+      call(kSpinKv, "[method]store.set", {b, Val::string("k"), Val::byteList("v1")}).isOk());
   Val got = call(kSpinKv, "[method]store.get", {b, Val::string("k")});
   ASSERT_TRUE(got.isOk());
   ASSERT_TRUE(got.payload().isSome());
@@ -135,7 +136,8 @@ TEST_F(BindingsTest, WasiKeyValueAtomicsAndCas) {
   ASSERT_FALSE(failed.isOk());
   ASSERT_EQ(failed.payload().disc, 1u);  // cas-failed(cas)
   uint32_t again = failed.payload().payload().rep();
-  EXPECT_EQ(call(kAtomics, "[method]cas.current", {Val::borrow(again)}).payload().payload().bytes, "8");
+  EXPECT_EQ(call(kAtomics, "[method]cas.current", {Val::borrow(again)}).payload().payload().bytes,
+            "8");
   EXPECT_TRUE(call(kAtomics, "swap", {Val::own(again), Val::byteList("100")}).isOk());
   Val got = call(kStore, "[method]bucket.get", {bucket, Val::string("n")});
   EXPECT_EQ(got.payload().payload().bytes, "100");
@@ -151,7 +153,8 @@ TEST_F(BindingsTest, WasiKeyValueBatchAndListing) {
     entries.push_back(Val::tuple({Val::string(key), Val::byteList(std::to_string(i))}));
   }
   ASSERT_TRUE(call(kBatch, "set-many", {bucket, Val::list(entries)}).isOk());
-  ASSERT_TRUE(call(kStore, "[method]bucket.set", {bucket, Val::string("z"), Val::byteList("last")}).isOk());
+  ASSERT_TRUE(
+      call(kStore, "[method]bucket.set", {bucket, Val::string("z"), Val::byteList("last")}).isOk());
   Val page1 = call(kStore, "[method]bucket.list-keys", {bucket, Val::none()});
   ASSERT_TRUE(page1.isOk());
   EXPECT_EQ(page1.payload().items[0].items.size(), limits::kKvListPageKeys);
@@ -180,7 +183,8 @@ TEST_F(BindingsTest, ConcurrentIncrementsThroughAtomicsLoseNoUpdate) {
       Session s(*engine_, instance::StoreLimits{}, &ctx_);
       Val bucket = Val::borrow(okOwn(call(kStore, "open", {Val::string("default")}, &s)));
       for (int i = 0; i < kEach; ++i) {
-        EXPECT_TRUE(call(kAtomics, "increment", {bucket, Val::string("hits"), Val::s64(1)}, &s).isOk());
+        EXPECT_TRUE(
+            call(kAtomics, "increment", {bucket, Val::string("hits"), Val::s64(1)}, &s).isOk());
       }
     });
   }
@@ -193,13 +197,16 @@ constexpr const char* kSql3 = "spin:sqlite/sqlite@3.0.0";
 
 TEST_F(BindingsTest, SqliteExecuteWithParameters) {
   Val conn = Val::borrow(okOwn(call(kSql3, "[static]connection.open", {Val::string("default")})));
-  ASSERT_TRUE(call(kSql3, "[method]connection.execute",
-                   {conn, Val::string("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, w REAL, b BLOB)"),
-                    Val::list({})}).isOk());
-  Val ins = call(kSql3, "[method]connection.execute",
-                 {conn, Val::string("INSERT INTO t (name, w, b) VALUES (?, ?, ?)"),
-                  Val::list({Val::variant(2, Val::string("ann")), Val::variant(1, Val::float64(1.5)),
-                             Val::variant(3, Val::byteList("\x01\x02"))})});
+  ASSERT_TRUE(
+      call(kSql3, "[method]connection.execute",
+           {conn, Val::string("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, w REAL, b BLOB)"),
+            Val::list({})})
+          .isOk());
+  Val ins =
+      call(kSql3, "[method]connection.execute",
+           {conn, Val::string("INSERT INTO t (name, w, b) VALUES (?, ?, ?)"),
+            Val::list({Val::variant(2, Val::string("ann")), Val::variant(1, Val::float64(1.5)),
+                       Val::variant(3, Val::byteList("\x01\x02"))})});
   ASSERT_TRUE(ins.isOk());
   EXPECT_EQ(call(kSql3, "[method]connection.last-insert-rowid", {conn}).i, 1);
   EXPECT_EQ(call(kSql3, "[method]connection.changes", {conn}).u, 1u);

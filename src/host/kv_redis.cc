@@ -123,8 +123,8 @@ Result<ContextPtr> RedisKvStore::connect() {
     std::vector<const char*> p;
     std::vector<size_t> n;
     for (auto& a : args) p.push_back(a.data()), n.push_back(a.size());
-    ReplyPtr r(static_cast<redisReply*>(redisCommandArgv(c.get(), static_cast<int>(p.size()),
-                                                         p.data(), n.data())));
+    ReplyPtr r(static_cast<redisReply*>(
+        redisCommandArgv(c.get(), static_cast<int>(p.size()), p.data(), n.data())));
     if (!r) return fail(ErrorCode::kIo, "redis: ", c->errstr);
     if (r->type == REDIS_REPLY_ERROR) return fail(ErrorCode::kIo, "redis: ", r->str);
     return {};

@@ -34,8 +34,9 @@ Result<std::unique_ptr<Conn>> openConn(const std::string& path, bool writer) {
   std::pair<sql::StmtPtr*, const char*> stmts[] = {
       {&c->get, kGetSql},
       {&c->keys, kKeysSql},
-      {&c->set, "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3) "
-                "ON CONFLICT (store, key) DO UPDATE SET value=excluded.value"},
+      {&c->set,
+       "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3) "
+       "ON CONFLICT (store, key) DO UPDATE SET value=excluded.value"},
       {&c->del, "DELETE FROM spin_key_value WHERE store=?1 AND key=?2"}};
   for (auto& [slot, text] : stmts) {
     if (!writer && slot != &c->get && slot != &c->keys) continue;

@@ -1,7 +1,10 @@
 // Key-value backends: the same behaviour checks against the SQLite file backend and a real
 // redis-server started on a loopback port.
+#include "host/kv_store.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -12,10 +15,7 @@
 #include <filesystem>
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "common/limits.h"
-#include "host/kv_store.h"
 
 namespace tern::host {
 namespace {

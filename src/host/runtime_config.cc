@@ -36,8 +36,8 @@ void parseStores(ParseContext& ctx, const toml::table& t, RuntimeConfig& out) {
       if (!url) continue;
       c.url = *url;
     } else {
-      ctx.error(st->get("type")->source(), "unsupported key-value store type '" + *type +
-                                               "' in " + where + " (tern has spin, redis)");
+      ctx.error(st->get("type")->source(), "unsupported key-value store type '" + *type + "' in " +
+                                               where + " (tern has spin, redis)");
       continue;
     }
     out.key_value_stores.push_back(std::move(c));
@@ -57,8 +57,8 @@ void parseDatabases(ParseContext& ctx, const toml::table& t, RuntimeConfig& out)
     auto type = ctx.getString(*st, "type", where, true);
     if (!type) continue;
     if (*type != "spin") {
-      ctx.error(st->get("type")->source(),
-                "unsupported sqlite database type '" + *type + "' in " + where + " (tern has spin)");
+      ctx.error(st->get("type")->source(), "unsupported sqlite database type '" + *type + "' in " +
+                                               where + " (tern has spin)");
       continue;
     }
     SqliteDatabaseConfig c;
@@ -71,7 +71,8 @@ void parseDatabases(ParseContext& ctx, const toml::table& t, RuntimeConfig& out)
 void parseProviders(ParseContext& ctx, const toml::node& n, RuntimeConfig& out) {
   const auto* arr = n.as_array();
   if (!arr) {
-    ctx.error(n.source(), "`variables_provider` must be an array of tables ([[variables_provider]])");
+    ctx.error(n.source(),
+              "`variables_provider` must be an array of tables ([[variables_provider]])");
     return;
   }
   for (const toml::node& e : *arr) {
@@ -126,7 +127,8 @@ Result<RuntimeConfig> parseRuntimeConfig(std::string_view text, const std::strin
   }
   const toml::table& root = parsed.table();
   RuntimeConfig out;
-  ctx.checkKeys(root, {"key_value_store", "sqlite_database", "variables_provider", "config_provider"},
+  ctx.checkKeys(root,
+                {"key_value_store", "sqlite_database", "variables_provider", "config_provider"},
                 "the runtime config");
   if (const auto* t = ctx.getTable(root, "key_value_store", "the runtime config")) {
     parseStores(ctx, *t, out);

@@ -37,7 +37,7 @@ struct VariablesProviderConfig {
   enum class Type : uint8_t { kStatic, kEnv };
   Type type = Type::kStatic;
   std::vector<std::pair<std::string, std::string>> values;  // kStatic
-  std::string prefix = "SPIN_VARIABLE";                      // kEnv
+  std::string prefix = "SPIN_VARIABLE";                     // kEnv
 };
 
 struct RuntimeConfig {

@@ -1,13 +1,12 @@
 // Load-time host services: runtime-config parsing, variable providers and templates, grants and
 // state files, --sqlite statements; every problem is a load error naming its cause.
+#include "host/services.h"
+
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
-
-#include "host/services.h"
 
 namespace tern::host {
 namespace {
@@ -85,12 +84,15 @@ TEST_F(ServicesTest, RuntimeConfigErrorsAreAllReported) {
 }
 
 TEST_F(ServicesTest, VariablesFromEnvironmentStaticConfigAndDefaults) {
-  auto m = manifest(std::string(
-      "[variables]\nurl = { default = \"http://dflt\" }\ntoken = { required = true }\n"
-      "tier = { default = \"free\" }\n") + kTrigger +
-      "[component.web.variables]\nendpoint = \"{{ url }}/api?t={{token}}\"\ntier = \"{{ tier }}\"\n");
+  auto m = manifest(
+      std::string("[variables]\nurl = { default = \"http://dflt\" }\ntoken = { required = true }\n"
+                  "tier = { default = \"free\" }\n") +
+      kTrigger +
+      "[component.web.variables]\nendpoint = \"{{ url }}/api?t={{token}}\"\ntier = \"{{ tier "
+      "}}\"\n");
   env_["SPIN_VARIABLE_TOKEN"] = "from-env";
-  auto rc = write("rc.toml", "[[variables_provider]]\ntype = \"static\"\nvalues = { tier = \"pro\" }\n");
+  auto rc =
+      write("rc.toml", "[[variables_provider]]\ntype = \"static\"\nvalues = { tier = \"pro\" }\n");
   options_.runtime_config_file = rc;
   auto app = AppServices::create(m, options_);
   ASSERT_TRUE(app.has_value()) << app.error().message;
@@ -129,8 +131,8 @@ TEST_F(ServicesTest, GrantsOpenStoresInTheStateFolder) {
 }
 
 TEST_F(ServicesTest, UnconfiguredStoreOrDatabaseFailsAtLoad) {
-  auto kv = AppServices::create(manifest(std::string(kTrigger) + "key_value_stores = [\"cache\"]\n"),
-                                options_);
+  auto kv = AppServices::create(
+      manifest(std::string(kTrigger) + "key_value_stores = [\"cache\"]\n"), options_);
   ASSERT_FALSE(kv.has_value());
   EXPECT_NE(kv.error().message.find("'cache'"), std::string::npos) << kv.error().message;
   EXPECT_NE(kv.error().message.find("web"), std::string::npos);
@@ -141,7 +143,8 @@ TEST_F(ServicesTest, UnconfiguredStoreOrDatabaseFailsAtLoad) {
 }
 
 TEST_F(ServicesTest, SqliteStatementsPrepareTheDefaultDatabase) {
-  auto file = write("schema.sql", "CREATE TABLE pets (name TEXT); INSERT INTO pets VALUES ('rex');");
+  auto file =
+      write("schema.sql", "CREATE TABLE pets (name TEXT); INSERT INTO pets VALUES ('rex');");
   options_.sqlite_statements = {"@" + file, "INSERT INTO pets VALUES ('tom')"};
   auto m = manifest(std::string(kTrigger) + "sqlite_databases = [\"default\"]\n");
   auto app = AppServices::create(m, options_);
@@ -160,10 +163,11 @@ TEST_F(ServicesTest, SqliteStatementsPrepareTheDefaultDatabase) {
 }
 
 TEST_F(ServicesTest, RuntimeConfigRedisStoreIsUsed) {
-  auto rc = write("rc.toml", "[key_value_store.cache]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:1\"\n");
+  auto rc = write("rc.toml",
+                  "[key_value_store.cache]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:1\"\n");
   options_.runtime_config_file = rc;
-  auto app = AppServices::create(manifest(std::string(kTrigger) + "key_value_stores = [\"cache\"]\n"),
-                                 options_);
+  auto app = AppServices::create(
+      manifest(std::string(kTrigger) + "key_value_stores = [\"cache\"]\n"), options_);
   ASSERT_TRUE(app.has_value()) << app.error().message;
   KvStore* cache = (*app)->component("web")->store("cache");
   ASSERT_NE(cache, nullptr);

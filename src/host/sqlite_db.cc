@@ -83,24 +83,38 @@ Result<void> Pool::executeScript(std::string_view text) {
 
 void bind(sqlite3_stmt* s, int i, const SqlValue& v) {
   switch (v.kind) {
-    case SqlValue::Kind::kInteger: sqlite3_bind_int64(s, i, v.integer); break;
-    case SqlValue::Kind::kReal: sqlite3_bind_double(s, i, v.real); break;
-    case SqlValue::Kind::kText: sql::bindText(s, i, v.bytes); break;
-    case SqlValue::Kind::kBlob: sql::bindBlob(s, i, v.bytes); break;
-    case SqlValue::Kind::kNull: sqlite3_bind_null(s, i); break;
+    case SqlValue::Kind::kInteger:
+      sqlite3_bind_int64(s, i, v.integer);
+      break;
+    case SqlValue::Kind::kReal:
+      sqlite3_bind_double(s, i, v.real);
+      break;
+    case SqlValue::Kind::kText:
+      sql::bindText(s, i, v.bytes);
+      break;
+    case SqlValue::Kind::kBlob:
+      sql::bindBlob(s, i, v.bytes);
+      break;
+    case SqlValue::Kind::kNull:
+      sqlite3_bind_null(s, i);
+      break;
   }
 }
 
 SqlValue column(sqlite3_stmt* s, int i) {
   switch (sqlite3_column_type(s, i)) {
-    case SQLITE_INTEGER: return SqlValue::ofInteger(sqlite3_column_int64(s, i));
-    case SQLITE_FLOAT: return SqlValue::ofReal(sqlite3_column_double(s, i));
+    case SQLITE_INTEGER:
+      return SqlValue::ofInteger(sqlite3_column_int64(s, i));
+    case SQLITE_FLOAT:
+      return SqlValue::ofReal(sqlite3_column_double(s, i));
     case SQLITE_TEXT: {
       auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
       return SqlValue::ofText(std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, i))));
     }
-    case SQLITE_BLOB: return SqlValue::ofBlob(sql::columnBytes(s, i));
-    default: return SqlValue::null();
+    case SQLITE_BLOB:
+      return SqlValue::ofBlob(sql::columnBytes(s, i));
+    default:
+      return SqlValue::null();
   }
 }
 

@@ -1,12 +1,12 @@
 // SQLite databases for guests: parameterised statements, errors as values, pooling, limits.
+#include "host/sqlite_db.h"
+
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 
-#include <gtest/gtest.h>
-
 #include "common/limits.h"
-#include "host/sqlite_db.h"
 
 namespace tern::host {
 namespace {
@@ -30,7 +30,9 @@ class SqliteDbTest : public ::testing::Test {
 TEST_F(SqliteDbTest, CreateInsertSelectWithParameters) {
   auto conn = db_->acquire().value();
   ASSERT_TRUE(conn->execute("CREATE TABLE pets (id INTEGER PRIMARY KEY, name TEXT, age REAL, "
-                            "photo BLOB, note TEXT)", {}).has_value());
+                            "photo BLOB, note TEXT)",
+                            {})
+                  .has_value());
   std::vector<SqlValue> params{SqlValue::ofText("Rex"), SqlValue::ofReal(3.5),
                                SqlValue::ofBlob(std::string("\x00\xff", 2)), SqlValue::null()};
   ASSERT_TRUE(conn->execute("INSERT INTO pets (name, age, photo, note) VALUES (?, ?, ?, ?)", params)
@@ -73,7 +75,8 @@ TEST_F(SqliteDbTest, ResultSizeIsBounded) {
   // A recursive CTE producing more bytes than the limit: an error, not host memory exhaustion.
   auto r = conn->execute(
       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
-      "SELECT zeroblob(65536) FROM n", {});
+      "SELECT zeroblob(65536) FROM n",
+      {});
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("exceeds"), std::string::npos);
 }
@@ -106,7 +109,8 @@ TEST_F(SqliteDbTest, OpenTransactionIsRolledBackOnRelease) {
 
 TEST_F(SqliteDbTest, ScriptsRunSeveralStatementsAndPersist) {
   ASSERT_TRUE(db_->executeScript("CREATE TABLE kv (k TEXT, v TEXT); "
-                                 "INSERT INTO kv VALUES ('a', '1');").has_value());
+                                 "INSERT INTO kv VALUES ('a', '1');")
+                  .has_value());
   auto bad = db_->executeScript("INSERT INTO nope VALUES (1)");
   ASSERT_FALSE(bad.has_value());
   EXPECT_NE(bad.error().message.find("nope"), std::string::npos);

@@ -6,7 +6,8 @@
 namespace tern::host::sql {
 
 Error error(sqlite3* db, std::string_view what) {
-  return Error{ErrorCode::kIo, std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory")};
+  return Error{ErrorCode::kIo,
+               std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory")};
 }
 
 Result<DbPtr> openFile(const std::string& path) {
@@ -15,8 +16,9 @@ Result<DbPtr> openFile(const std::string& path) {
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) return fail(ErrorCode::kIo, "create folder ", parent.string(), ": ", ec.message());
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   DbPtr db(raw);
   if (rc != SQLITE_OK) return fail(error(raw, "open " + path));
   sqlite3_busy_timeout(db.get(), 5000);

@@ -87,7 +87,8 @@ Result<std::string> expandTemplate(std::string_view text, const VariableValues& 
 
 std::optional<std::string> invalidVariableName(std::string_view name) {
   if (name.empty()) return "must not be empty";
-  if (!std::islower(static_cast<unsigned char>(name[0]))) return "must start with a lowercase letter";
+  if (!std::islower(static_cast<unsigned char>(name[0])))
+    return "must start with a lowercase letter";
   for (size_t i = 0; i < name.size(); ++i) {
     char c = name[i];
     bool ok = std::islower(static_cast<unsigned char>(c)) ||
