@@ -7,7 +7,8 @@
 //   });
 //
 // Per request, a binding finds the calling component's services through `lookup` applied to
-// Session::userData(); null (no context, or a component with no services) means nothing is
+// Session::userData(), which must be a component::WasiP2Context (or derived: its `deadline` bounds
+// SQLite statements) or null; null (no context, or a component with no services) means nothing is
 // granted: stores and databases answer access-denied, variables are undefined. Handles a guest
 // opens (stores, buckets, connections, cas) are host objects of the Session and end with it.
 // The AppServices behind the ComponentServices must outlive every Session that uses them.

@@ -2,6 +2,7 @@
 // open, execute, last-insert-rowid, changes) over pooled SqlDatabase connections.
 #include <sqlite3.h>
 
+#include "component/wasi_p2.h"
 #include "host/bindings.h"
 
 namespace tern::host {
@@ -105,27 +106,30 @@ void defineVersion(ComponentLinker& linker, const char* iface, ServicesLookup lo
         r[0] = rep ? Val::ok(Val::own(*rep)) : ioError(rep.error().message);
         return {};
       });
-  linker.defineFunc(iface, "[method]connection.execute",
-                    [type](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
-                      auto conn = handleConn(call, type, a[0]);
-                      if (!conn) return fail(conn.error());
-                      std::vector<SqlValue> params;
-                      params.reserve(a[2].items.size());
-                      for (const Val& v : a[2].items) {
-                        auto p = toSql(v);
-                        if (!p) return fail(p.error());
-                        params.push_back(std::move(*p));
-                      }
-                      auto q = (*conn)->execute(a[1].bytes, params);
-                      if (!q) {
-                        r[0] = (q.error().detail & 0xff) == SQLITE_FULL
-                                   ? Val::err(Val::variant(kDatabaseFull))
-                                   : ioError(q.error().message);
-                        return {};
-                      }
-                      r[0] = Val::ok(queryResult(*q));
-                      return {};
-                    });
+  linker.defineFunc(
+      iface, "[method]connection.execute",
+      [type](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
+        auto conn = handleConn(call, type, a[0]);
+        if (!conn) return fail(conn.error());
+        std::vector<SqlValue> params;
+        params.reserve(a[2].items.size());
+        for (const Val& v : a[2].items) {
+          auto p = toSql(v);
+          if (!p) return fail(p.error());
+          params.push_back(std::move(*p));
+        }
+        // The request deadline (WasiP2Context, the executor's per-request context) bounds the
+        // query.
+        const component::WasiP2Context* ctx = component::wasiContext(call);
+        auto q = (*conn)->execute(a[1].bytes, params, ctx ? ctx->deadline : std::nullopt);
+        if (!q) {
+          r[0] = (q.error().detail & 0xff) == SQLITE_FULL ? Val::err(Val::variant(kDatabaseFull))
+                                                          : ioError(q.error().message);
+          return {};
+        }
+        r[0] = Val::ok(queryResult(*q));
+        return {};
+      });
   if (!v3) return;
   linker.defineFunc(iface, "[method]connection.last-insert-rowid",
                     [type](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {

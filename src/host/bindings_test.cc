@@ -10,6 +10,7 @@
 
 #include "common/limits.h"
 #include "component/component.h"
+#include "component/wasi_p2.h"
 
 namespace tern::host {
 namespace {
@@ -21,7 +22,7 @@ using component::Session;
 using component::TypeKind;
 using component::Val;
 
-struct RequestContext {
+struct RequestContext : component::WasiP2Context {
   const ComponentServices* services = nullptr;
 };
 
@@ -239,6 +240,19 @@ TEST_F(BindingsTest, SqliteErrorsAreErrorValues) {
   EXPECT_EQ(denied.payload().disc, 1u);  // access-denied
   // spin:sqlite@3 adds functions that @2 does not have.
   EXPECT_EQ(linker_.findFunc(kSql2, "[method]connection.changes"), nullptr);
+}
+
+TEST_F(BindingsTest, SqliteStatementEndsAtTheRequestDeadline) {
+  Val conn = Val::borrow(okOwn(call(kSql3, "[static]connection.open", {Val::string("default")})));
+  ctx_.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  Val r = call(kSql3, "[method]connection.execute",
+               {conn,
+                Val::string("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+                            "SELECT count(*) FROM n"),
+                Val::list({})});
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.payload().disc, 4u);  // io(string)
+  EXPECT_NE(r.payload().payload().bytes.find("interrupt"), std::string::npos);
 }
 
 TEST_F(BindingsTest, VariablesAndWasiConfig) {

@@ -16,8 +16,9 @@ class PooledConnection final : public SqlConnection {
   PooledConnection(std::shared_ptr<Pool> pool, sql::DbPtr db)
       : pool_(std::move(pool)), db_(std::move(db)) {}
   ~PooledConnection() override;
-  Result<QueryResult> execute(std::string_view statement,
-                              std::span<const SqlValue> params) override;
+  Result<QueryResult> execute(
+      std::string_view statement, std::span<const SqlValue> params,
+      std::optional<std::chrono::steady_clock::time_point> deadline) override;
   int64_t lastInsertRowid() override { return sqlite3_last_insert_rowid(db_.get()); }
   uint64_t changes() override { return static_cast<uint64_t>(sqlite3_changes64(db_.get())); }
 
@@ -123,8 +124,29 @@ Error withCode(sqlite3* db, Error e) {
   return e;
 }
 
-Result<QueryResult> PooledConnection::execute(std::string_view statement,
-                                              std::span<const SqlValue> params) {
+// Clears the progress handler when the statement is done.
+class Watchdog {
+ public:
+  Watchdog(sqlite3* db, std::chrono::steady_clock::time_point until) : db_(db), until_(until) {
+    // Every ~1000 VM instructions SQLite asks whether to go on
+    // (https://sqlite.org/c3ref/progress_handler.html).
+    sqlite3_progress_handler(db_, 1000, &Watchdog::expired, this);
+  }
+  ~Watchdog() { sqlite3_progress_handler(db_, 0, nullptr, nullptr); }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+ private:
+  static int expired(void* self) {
+    return std::chrono::steady_clock::now() >= static_cast<Watchdog*>(self)->until_ ? 1 : 0;
+  }
+  sqlite3* db_;
+  std::chrono::steady_clock::time_point until_;
+};
+
+Result<QueryResult> PooledConnection::execute(
+    std::string_view statement, std::span<const SqlValue> params,
+    std::optional<std::chrono::steady_clock::time_point> deadline) {
   if (statement.size() > limits::kMaxSqlStatementBytes) {
     return fail(ErrorCode::kInvalidArgument, "statement exceeds ",
                 std::to_string(limits::kMaxSqlStatementBytes), " bytes");
@@ -142,6 +164,8 @@ Result<QueryResult> PooledConnection::execute(std::string_view statement,
                 " parameters, ", std::to_string(params.size()), " given");
   }
   for (size_t i = 0; i < params.size(); ++i) bind(s, static_cast<int>(i + 1), params[i]);
+  auto until = std::chrono::steady_clock::now() + kMaxSqlStatementTime;
+  Watchdog watchdog(db_.get(), deadline ? std::min(*deadline, until) : until);
   QueryResult out;
   int ncol = sqlite3_column_count(s);
   for (int i = 0; i < ncol; ++i) out.columns.emplace_back(sqlite3_column_name(s, i));

@@ -2,9 +2,11 @@
 // per database file, parameterised statements returning columns and rows.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,6 +15,9 @@
 #include "common/result.h"
 
 namespace tern::host {
+
+// Longest one guest statement may run when no request deadline is nearer.
+inline constexpr std::chrono::seconds kMaxSqlStatementTime{30};
 
 // A value bound to or read from a statement (the WIT `value` variant, same case order).
 struct SqlValue {
@@ -42,8 +47,12 @@ class SqlConnection {
   // Runs exactly one statement with `params` bound to ?1..?N. Errors: kInvalidArgument for a bad
   // statement, parameter count, or a result over limits::kMaxSqlResultBytes; kIo for SQLite
   // failures. Error::detail holds SQLite's extended result code (SQLITE_FULL: database full).
-  virtual Result<QueryResult> execute(std::string_view statement,
-                                      std::span<const SqlValue> params) = 0;
+  // The statement is interrupted (kIo, "interrupted") at `deadline` (the request's) or after
+  // kMaxSqlStatementTime, whichever is first: a guest's runaway query cannot stall a
+  // server thread.
+  virtual Result<QueryResult> execute(
+      std::string_view statement, std::span<const SqlValue> params,
+      std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt) = 0;
   virtual int64_t lastInsertRowid() = 0;
   virtual uint64_t changes() = 0;
 };

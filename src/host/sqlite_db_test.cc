@@ -81,6 +81,18 @@ TEST_F(SqliteDbTest, ResultSizeIsBounded) {
   EXPECT_NE(r.error().message.find("exceeds"), std::string::npos);
 }
 
+TEST_F(SqliteDbTest, RunawayStatementStopsAtTheDeadline) {
+  auto conn = db_->acquire().value();
+  auto start = std::chrono::steady_clock::now();
+  auto r = conn->execute(
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n", {},
+      start + std::chrono::milliseconds(200));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("interrupt"), std::string::npos) << r.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_TRUE(conn->execute("SELECT 1", {}).has_value());  // the connection is still usable
+}
+
 TEST_F(SqliteDbTest, ConnectionsArePooledAndBounded) {
   std::vector<std::unique_ptr<SqlConnection>> held;
   for (size_t i = 0; i < limits::kMaxSqlConnections; ++i) {
