@@ -28,6 +28,7 @@
 #include "http/observer.h"
 #include "http/router.h"
 #include "http/wagi_executor.h"
+#include "host/services.h"
 #include "instance/engine.h"
 #include "manifest/manifest.h"
 
@@ -42,6 +43,9 @@ struct AppOptions {
   std::string log_dir;    // guest stderr goes to LOG_DIR/<component>_stderr.txt (else "[id] line")
   Observer* observer = nullptr;  // metrics/traces (observe/); not owned, outlives the App
   bool optimize = false;  // compile with OptLevel::kOptimized
+  // Key-value stores, SQLite databases and variables (host/services.h); must outlive the App.
+  // Null: components get none (opening a store is access-denied).
+  const host::AppServices* services = nullptr;
 };
 
 class App {
