@@ -168,6 +168,12 @@ Response HttpComponent::execute(Request& req, const RouteMatch& match, std::stri
     return failure(500, req, match, "the response body is larger than " +
                                      std::to_string(limits.max_output) + " bytes (max_output)");
   }
+  size_t header_bytes = 0;
+  for (const auto& [k, v] : slot->headers) header_bytes += k.size() + v.size() + 4;
+  if (header_bytes > kMaxGuestResponseHeaderBytes) {
+    return failure(500, req, match, "the response headers are larger than " +
+                                        std::to_string(kMaxGuestResponseHeaderBytes) + " bytes");
+  }
   Response res;
   res.status = slot->status;
   res.headers = std::move(slot->headers);
