@@ -28,7 +28,8 @@ Loaded load() {
     return l;
   }
   CurlApi& a = l.api;
-  bool ok = bind(lib, "curl_global_init", a.global_init) && bind(lib, "curl_easy_init", a.easy_init) &&
+  bool ok = bind(lib, "curl_global_init", a.global_init) &&
+            bind(lib, "curl_easy_init", a.easy_init) &&
             bind(lib, "curl_easy_setopt", a.easy_setopt) &&
             bind(lib, "curl_easy_perform", a.easy_perform) &&
             bind(lib, "curl_easy_getinfo", a.easy_getinfo) &&

@@ -1,11 +1,11 @@
 // The libcurl implementation of component::OutboundHttp, with Spin's allow-list.
 #include "host/outbound_http.h"
 
-#include "host/curl_api.h"
-
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+
+#include "host/curl_api.h"
 
 namespace tern::host {
 namespace {
@@ -20,7 +20,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kServiceChainingSuffix = ".spin.internal";
 
-HttpError httpError(HttpErrorCase c, std::string message = {}) { return HttpError{c, std::move(message), {}}; }
+HttpError httpError(HttpErrorCase c, std::string message = {}) {
+  return HttpError{c, std::move(message), {}};
+}
 
 struct UrlDeleter {
   void operator()(CURLU* u) const { curlApi()->url_cleanup(u); }
@@ -50,10 +52,11 @@ HttpResult<Target> parseTarget(const OutgoingHttpRequest& r) {
   const char* why = nullptr;
   if (!curlApi(&why)) return std::unexpected(httpError(HttpErrorCase::kInternalError, why));
   Target t;
-  t.url = r.scheme + "://" + r.authority +
-          (r.path_with_query.starts_with('/') ? "" : "/") + r.path_with_query;
+  t.url = r.scheme + "://" + r.authority + (r.path_with_query.starts_with('/') ? "" : "/") +
+          r.path_with_query;
   std::unique_ptr<CURLU, UrlDeleter> u(curlApi()->url());
-  if (!u || curlApi()->url_set(u.get(), CURLUPART_URL, t.url.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+  if (!u || curlApi()->url_set(u.get(), CURLUPART_URL, t.url.c_str(), CURLU_NON_SUPPORT_SCHEME) !=
+                CURLUE_OK) {
     return std::unexpected(httpError(HttpErrorCase::kHttpRequestUriInvalid, t.url));
   }
   t.scheme = urlPart(u.get(), CURLUPART_SCHEME);
@@ -117,21 +120,30 @@ size_t onBody(char* data, size_t size, size_t n, void* user) {
 HttpError mapCurlError(CURLcode rc, const Transfer& t, const char* detail, bool got_bytes) {
   std::string msg = detail[0] ? detail : curlApi()->easy_strerror(rc);
   switch (rc) {
-    case CURLE_COULDNT_RESOLVE_HOST: return httpError(HttpErrorCase::kDnsError, msg);
-    case CURLE_COULDNT_CONNECT: return httpError(HttpErrorCase::kConnectionRefused, msg);
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return httpError(HttpErrorCase::kDnsError, msg);
+    case CURLE_COULDNT_CONNECT:
+      return httpError(HttpErrorCase::kConnectionRefused, msg);
     case CURLE_OPERATION_TIMEDOUT:
-      return httpError(got_bytes ? HttpErrorCase::kHttpResponseTimeout
-                                 : HttpErrorCase::kConnectionTimeout, msg);
-    case CURLE_PEER_FAILED_VERIFICATION: return httpError(HttpErrorCase::kTlsCertificateError, msg);
-    case CURLE_SSL_CONNECT_ERROR: return httpError(HttpErrorCase::kTlsProtocolError, msg);
+      return httpError(
+          got_bytes ? HttpErrorCase::kHttpResponseTimeout : HttpErrorCase::kConnectionTimeout, msg);
+    case CURLE_PEER_FAILED_VERIFICATION:
+      return httpError(HttpErrorCase::kTlsCertificateError, msg);
+    case CURLE_SSL_CONNECT_ERROR:
+      return httpError(HttpErrorCase::kTlsProtocolError, msg);
     case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE: return httpError(HttpErrorCase::kHttpResponseIncomplete, msg);
+    case CURLE_PARTIAL_FILE:
+      return httpError(HttpErrorCase::kHttpResponseIncomplete, msg);
     case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR: return httpError(HttpErrorCase::kConnectionTerminated, msg);
+    case CURLE_SEND_ERROR:
+      return httpError(HttpErrorCase::kConnectionTerminated, msg);
     case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL: return httpError(HttpErrorCase::kHttpRequestUriInvalid, msg);
-    case CURLE_WEIRD_SERVER_REPLY: return httpError(HttpErrorCase::kHttpProtocolError, msg);
-    default: break;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return httpError(HttpErrorCase::kHttpRequestUriInvalid, msg);
+    case CURLE_WEIRD_SERVER_REPLY:
+      return httpError(HttpErrorCase::kHttpProtocolError, msg);
+    default:
+      break;
   }
   if (t.body_too_large) {
     HttpError e = httpError(HttpErrorCase::kHttpResponseBodySize, msg);
@@ -174,9 +186,9 @@ class CurlOutbound final : public component::OutboundHttp {
     if (options_.local) {
       if (auto res = options_.local(r)) return std::move(*res);
     }
-    return std::unexpected(httpError(internal ? HttpErrorCase::kDestinationNotFound
-                                              : HttpErrorCase::kHttpRequestDenied,
-                                     r.authority));
+    return std::unexpected(httpError(
+        internal ? HttpErrorCase::kDestinationNotFound : HttpErrorCase::kHttpRequestDenied,
+        r.authority));
   }
 
  private:
@@ -202,7 +214,6 @@ class CurlOutbound final : public component::OutboundHttp {
   OutboundOptions options_;
 };
 
-
 long msUntil(Clock::time_point deadline, std::chrono::milliseconds cap) {
   auto now = Clock::now();
   if (deadline <= now) return 1;
@@ -215,8 +226,8 @@ HttpResult<IncomingHttpResponse> CurlOutbound::perform(const OutgoingHttpRequest
   auto target = parseTarget(r);
   if (!target) return std::unexpected(target.error());
   if (target->scheme != "http" && target->scheme != "https") {
-    return std::unexpected(httpError(HttpErrorCase::kHttpRequestUriInvalid,
-                                     "unsupported scheme " + target->scheme));
+    return std::unexpected(
+        httpError(HttpErrorCase::kHttpRequestUriInvalid, "unsupported scheme " + target->scheme));
   }
   std::unique_ptr<CURL, EasyDeleter> curl(curlApi()->easy_init());
   if (!curl) return std::unexpected(httpError(HttpErrorCase::kInternalError, "curl_easy_init"));
@@ -238,7 +249,10 @@ HttpResult<IncomingHttpResponse> CurlOutbound::perform(const OutgoingHttpRequest
   long total_ms = msUntil(deadline, options_.timeout);
   long connect_ms = total_ms;
   if (r.connect_timeout) {
-    connect_ms = std::min<long>(connect_ms, std::max<long>(1, std::chrono::duration_cast<std::chrono::milliseconds>(*r.connect_timeout).count()));
+    connect_ms = std::min<long>(
+        connect_ms,
+        std::max<long>(
+            1, std::chrono::duration_cast<std::chrono::milliseconds>(*r.connect_timeout).count()));
   }
   curlApi()->easy_setopt(c, CURLOPT_URL, target->url.c_str());
   curlApi()->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
