@@ -23,9 +23,10 @@ wait_port() {
   return 1
 }
 
-# start_nginx PORT: nginx with $workers workers answering a static hello on loopback PORT;
-# sets nginx_pid.
+# start_nginx PORT [TEXT]: nginx with $workers workers answering TEXT (nginx string syntax, default
+# a static hello) on loopback PORT; sets nginx_pid.
 start_nginx() {
+  local text=${2:-'Hello from Tern\n'}
   mkdir -p "$tmp/nginx"
   cat >"$tmp/nginx/nginx.conf" <<CONF
 worker_processes $workers;
@@ -42,7 +43,7 @@ http {
   scgi_temp_path $tmp/nginx/scgi;
   server {
     listen 127.0.0.1:$1;
-    location / { default_type text/plain; return 200 "Hello from Tern\n"; }
+    location / { default_type text/plain; return 200 "$text"; }
   }
 }
 CONF

@@ -60,8 +60,8 @@ inline constexpr uint32_t kMaxComponentHandles = 100'000;     // live handles pe
 inline constexpr size_t kMaxHostResources = 100'000;         // live host objects per Session
 
 // Component model: host memory one lift of guest values may take (Val nodes plus string/list
-// bytes), so zero-sized or aliased list elements cannot make the host build a tree far larger
-// than the guest's own memory.
+// bytes) beyond the size of the guest's memory, so zero-sized or aliased list elements cannot
+// make the host build a tree far larger than the guest itself.
 inline constexpr uint64_t kMaxCanonLiftBytes = uint64_t{256} << 20;
 
 }  // namespace tern::limits

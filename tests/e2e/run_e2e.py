@@ -7,8 +7,14 @@ A case folder holds a spin.toml and either
   expect_log.txt    lines (with {*} wildcards) that must appear in tern's stderr; or
   expect_error.txt  for a manifest that must not load: tern exits 1, prints every listed line
                     (with {*} wildcards) on stderr, and never listens.
+  upstream          loopback HTTP servers the driver starts before tern, one `NAME COUNT` a line:
+                    {port:NAME} in spin.toml and exchange.http becomes that server's port, and the
+                    server must have received exactly COUNT requests when the case ends. A server
+                    answers `METHOD PATH x-fetched-by=VALUE` (text/plain); PATH /status/N gets N.
 Guests come from tests/e2e/guests/*.c (and <case>/*.c), built to .wasm by CMake; the driver copies
-the case and every built .wasm into a temporary folder and serves it from there.
+the case and every built .wasm into a temporary folder and serves it from there. JS components
+(tests/fixtures/js, --js-dir) are copied to js/ there where the case's spin.toml names them
+(`source = "js/echo.wasm"`); a js-* case is skipped when no --js-dir is given.
 
 exchange.http: blocks introduced by marker lines.
   === new connection      open a fresh connection (one is opened at the start)
@@ -29,6 +35,7 @@ In request and response text {repeat:N:TEXT} expands to TEXT repeated to N bytes
 {*} matches anything.
 """
 import argparse
+import http.server
 import os
 import re
 import select
@@ -38,7 +45,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import tomllib
 
 REPEAT = re.compile(r"\{repeat:(\d+):([^}]*)\}")
 
@@ -205,7 +214,7 @@ class Tern:
                                      stdout=subprocess.PIPE, stderr=self.err, env=env)
         self.banner = ""
         self.port = None
-        deadline = time.time() + 120  # first start compiles every guest
+        deadline = time.time() + 300  # first start compiles every guest (a JS component: ~1-2 min)
         while time.time() < deadline and self.port is None:
             ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)
             if ready:
@@ -289,7 +298,75 @@ def run_exchange(tern, steps):
         raise CaseFailure(f"{len(pending)} request(s) without an expected response")
 
 
-def prepare(case_dir, wasm_dirs, tmp):
+class UpstreamHandler(http.server.BaseHTTPRequestHandler):
+    """A loopback server for guests' outbound requests: says what it got, counts requests."""
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self):
+        self.server.requests += 1
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        m = re.fullmatch(r"/status/(\d{3})", self.path)
+        text = f"{self.command} {self.path} x-fetched-by={self.headers.get('x-fetched-by')}\n".encode() + body
+        self.send_response(int(m.group(1)) if m else 200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(text)))
+        self.end_headers()
+        self.wfile.write(text)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+class Upstreams:
+    """The servers a case's `upstream` file asks for, each on an ephemeral loopback port."""
+
+    def __init__(self, path):
+        self.servers, self.expected = {}, {}
+        if not os.path.exists(path):
+            return
+        for line in read(path).splitlines():
+            if line.strip() and not line.startswith("#"):
+                name, count = line.split()
+                server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), UpstreamHandler)
+                server.requests = 0
+                server.daemon_threads = True
+                threading.Thread(target=server.serve_forever, daemon=True).start()
+                self.servers[name], self.expected[name] = server, int(count)
+
+    def substitute(self, text):
+        for name, server in self.servers.items():
+            text = text.replace("{port:" + name + "}", str(server.server_address[1]))
+        return text
+
+    def stop(self):
+        for s in self.servers.values():
+            s.shutdown()
+            s.server_close()
+
+    def check_and_stop(self):
+        errors = [f"upstream {n} got {s.requests} request(s), expected {self.expected[n]}"
+                  for n, s in self.servers.items() if s.requests != self.expected[n]]
+        self.stop()
+        if errors:
+            raise CaseFailure("; ".join(errors))
+
+
+def wasm_sources(manifest_path):
+    """The component `source` files a spin.toml names (plain file names only)."""
+    try:
+        with open(manifest_path, "rb") as f:
+            components = tomllib.load(f).get("component", {})
+    except tomllib.TOMLDecodeError:
+        return set()  # a case about a malformed manifest
+    if not isinstance(components, dict):
+        return set()
+    return {c["source"] for c in components.values() if isinstance(c, dict) and isinstance(c.get("source"), str)}
+
+
+def prepare(case_dir, wasm_dirs, tmp, js_dir=None):
     folder = os.path.join(tmp, os.path.basename(case_dir))
     shutil.copytree(case_dir, folder)
     for d in wasm_dirs:
@@ -297,6 +374,11 @@ def prepare(case_dir, wasm_dirs, tmp):
             for name in os.listdir(d):
                 if name.endswith(".wasm"):
                     shutil.copy(os.path.join(d, name), folder)
+    if js_dir:  # `source = "js/NAME.wasm"` names a JS component (whose name may also be a C guest's)
+        for source in wasm_sources(os.path.join(folder, "spin.toml")):
+            if source.startswith("js/") and os.path.exists(os.path.join(js_dir, source[3:])):
+                os.makedirs(os.path.join(folder, "js"), exist_ok=True)
+                shutil.copy(os.path.join(js_dir, source[3:]), os.path.join(folder, source))
     return folder
 
 
@@ -307,7 +389,8 @@ def read(path):
 
 def run_case(case_dir, args, tmp):
     name = os.path.basename(case_dir)
-    folder = prepare(case_dir, [os.path.join(args.wasm_dir, "guests"), os.path.join(args.wasm_dir, name)], tmp)
+    folder = prepare(case_dir, [os.path.join(args.wasm_dir, "guests"), os.path.join(args.wasm_dir, name)], tmp,
+                     args.js_dir)
     error_file = os.path.join(folder, "expect_error.txt")
     if os.path.exists(error_file):
         with socket.socket() as s:
@@ -339,13 +422,24 @@ def run_case(case_dir, args, tmp):
                 raise CaseFailure(f"stderr lacks {line.strip()!r}:\n{err}")
         return
     extra = read(os.path.join(folder, "args")).split() if os.path.exists(os.path.join(folder, "args")) else []
-    tern = Tern(args.tern, folder, extra, args.cache)
+    upstreams = Upstreams(os.path.join(folder, "upstream"))
     try:
-        run_exchange(tern, parse_exchange(read(os.path.join(folder, "exchange.http"))))
-    except (CaseFailure, OSError) as e:
-        tern.stop()
-        raise CaseFailure(f"{e}\n--- tern stderr ---\n{tern.stderr()}")
-    rc = tern.stop()
+        manifest = os.path.join(folder, "spin.toml")
+        text = upstreams.substitute(read(manifest))
+        with open(manifest, "w") as f:
+            f.write(text)
+        exchange = upstreams.substitute(read(os.path.join(folder, "exchange.http")))
+        tern = Tern(args.tern, folder, extra, args.cache)
+        try:
+            run_exchange(tern, parse_exchange(exchange))
+        except (CaseFailure, OSError) as e:
+            tern.stop()
+            raise CaseFailure(f"{e}\n--- tern stderr ---\n{tern.stderr()}")
+        rc = tern.stop()
+    except BaseException:
+        upstreams.stop()
+        raise
+    upstreams.check_and_stop()
     if rc != 0:
         raise CaseFailure(f"tern exited with {rc} after SIGTERM\n{tern.stderr()}")
     log_file = os.path.join(folder, "expect_log.txt")
@@ -362,22 +456,29 @@ def main():
     ap.add_argument("--cases", required=True, help="tests/e2e source folder")
     ap.add_argument("--wasm-dir", required=True, help="where CMake put the guests' .wasm")
     ap.add_argument("--cache", required=True, help="artifact cache for tern")
+    ap.add_argument("--js-dir", help="where CMake put the JS components (tests/fixtures/js)")
+    ap.add_argument("--exclude-prefix", help="skip the cases whose name starts with this")
     ap.add_argument("only", nargs="*", help="case names to run (default: all)")
     args = ap.parse_args()
     cases = sorted(d for d in os.listdir(args.cases)
-                   if os.path.exists(os.path.join(args.cases, d, "spin.toml")) and (not args.only or d in args.only))
-    failed = []
+                   if os.path.exists(os.path.join(args.cases, d, "spin.toml")) and (not args.only or d in args.only)
+                   and not (args.exclude_prefix and d.startswith(args.exclude_prefix)))
+    failed, skipped = [], []
     with tempfile.TemporaryDirectory(prefix="tern-e2e-") as tmp:
         for c in cases:
             t0 = time.time()
+            if c.startswith("js-") and not args.js_dir:
+                skipped.append(c)
+                print(f"SKIP {c}: no --js-dir (JS fixtures not built)", flush=True)
+                continue
             try:
                 run_case(os.path.join(args.cases, c), args, tmp)
                 print(f"PASS {c} ({time.time() - t0:.1f}s)", flush=True)
             except CaseFailure as e:
                 failed.append(c)
                 print(f"FAIL {c}: {e}", flush=True)
-    print(f"e2e: {len(cases) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed or not cases else 0
+    print(f"e2e: {len(cases) - len(failed) - len(skipped)} passed, {len(failed)} failed, {len(skipped)} skipped")
+    return 1 if failed or len(skipped) == len(cases) else 0
 
 
 if __name__ == "__main__":
