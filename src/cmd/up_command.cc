@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "http/app.h"
+#include "host/services.h"
 #include "http/server.h"
 #include "instance/engine.h"
 #include "manifest/manifest.h"
@@ -192,6 +193,18 @@ int runUp(const UpOptions& o) {
     printErrors("cannot load " + path, m.error().message);
     return 1;
   }
+  // Stores, databases and variables are checked and opened before anything is served: a required
+  // variable with no value or an unconfigured store stops the app here.
+  host::ServicesOptions service_options;
+  service_options.runtime_config_file = o.runtime_config_file;
+  service_options.sqlite_statements = o.sqlite;
+  service_options.state_dir = o.state_dir;
+  auto services = host::AppServices::create(*m, service_options);
+  if (!services) {
+    printErrors("cannot load " + path, services.error().message);
+    return 1;
+  }
+  app_options.services = services->get();
   instance::EngineOptions eo;
   if (!o.no_cache) eo.cache_dir = cacheDir(o);
   auto engine = instance::Engine::create(eo);
@@ -260,6 +273,14 @@ void addUpCommands(CLI::App& app, UpCommands& cmds) {
   cmds.up->add_option("--cache-dir", o.cache_dir, "artifact cache folder");
   cmds.up->add_flag("--no-cache", o.no_cache, "do not read or write the artifact cache");
   cmds.up->add_flag("-O,--optimize", o.optimize, "optimising compile level (LLVM -O2)");
+  cmds.up->add_option("--runtime-config-file", o.runtime_config_file,
+                      "Spin runtime config (key-value stores, sqlite databases, variable providers)");
+  cmds.up->add_option("--sqlite", o.sqlite,
+                      "SQL (or @file.sql) run on the default sqlite database before serving; "
+                      "repeatable")
+      ->allow_extra_args(false);
+  cmds.up->add_option("--state-dir", o.state_dir,
+                      "folder for the default key-value store and sqlite database (default .spin)");
   cmds.build = app.add_subcommand("build", "run each component's [component.<id>.build] command");
   cmds.build->add_option("-f,--from", cmds.build_file, "spin.toml, or the folder holding it");
 }

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace tern::cmd {
 
@@ -33,6 +34,11 @@ struct UpOptions {
   std::string cache_dir;
   bool no_cache = false;
   bool optimize = false;
+  // Host services (src/host): Spin's runtime-config.toml, `--sqlite "SQL"` / `--sqlite @file.sql`
+  // run on the default database at start, and the state folder (default: .spin/ beside spin.toml).
+  std::string runtime_config_file;
+  std::vector<std::string> sqlite;
+  std::string state_dir;
 };
 
 struct UpCommands {

@@ -59,6 +59,17 @@ inline constexpr uint32_t kMaxFlagsCount = 32;                // flags per flags
 inline constexpr uint32_t kMaxComponentHandles = 100'000;     // live handles per instance
 inline constexpr size_t kMaxHostResources = 100'000;         // live host objects per Session
 
+// Host services (src/host): key-value stores, SQLite databases, variables.
+inline constexpr size_t kMaxKvKeyBytes = 1024;             // one key; longer: an error value
+inline constexpr size_t kMaxKvValueBytes = 1u << 20;       // one value; larger: an error value
+inline constexpr size_t kMaxKvBatchKeys = 1000;            // keys in one get/set/delete-many
+inline constexpr size_t kMaxKvListedKeys = 100'000;        // keys one get-keys may return
+inline constexpr size_t kKvListPageKeys = 1000;            // keys per wasi:keyvalue list-keys page
+inline constexpr size_t kMaxSqlStatementBytes = 1u << 20;  // one SQL statement text
+inline constexpr size_t kMaxSqlParams = 999;               // parameters bound to one statement
+inline constexpr size_t kMaxSqlResultBytes = 16u << 20;    // cells of one query result, summed
+inline constexpr size_t kMaxSqlConnections = 64;           // pooled connections per database
+
 // Component model: host memory one lift of guest values may take (Val nodes plus string/list
 // bytes) beyond the size of the guest's memory, so zero-sized or aliased list elements cannot
 // make the host build a tree far larger than the guest itself.

@@ -27,6 +27,7 @@
 #include "http/message.h"
 #include "http/router.h"
 #include "http/wagi_executor.h"
+#include "host/services.h"
 #include "instance/engine.h"
 #include "manifest/manifest.h"
 
@@ -40,6 +41,9 @@ struct AppOptions {
   QueueOptions queue{kQueueLength, kQueueTimeout};
   std::string log_dir;    // guest stderr goes to LOG_DIR/<component>_stderr.txt
   bool optimize = false;  // compile with OptLevel::kOptimized
+  // Key-value stores, SQLite databases and variables (host/services.h); must outlive the App.
+  // Null: components get none (opening a store is access-denied).
+  const host::AppServices* services = nullptr;
 };
 
 class App {

@@ -7,6 +7,7 @@
 
 #include "compile/vm_abi.h"
 #include "component/wasi_p2.h"
+#include "host/bindings.h"
 #include "host/outbound_http.h"
 #include "http/cgi.h"
 
@@ -22,7 +23,13 @@ std::string lower(std::string_view s) {
 }
 
 // The request's WASI 0.2 world: the component's environment, stdio per the log settings.
-struct RequestContext : component::WasiP2Context {};
+struct RequestContext : component::WasiP2Context {
+  const host::ComponentServices* services = nullptr;  // what host/bindings.h serves
+};
+
+const host::ComponentServices* requestServices(void* user_data) {
+  return static_cast<RequestContext*>(user_data)->services;
+}
 
 void configure(RequestContext& ctx, const std::vector<std::pair<std::string, std::string>>& env,
                const std::string& files_root, bool capture) {
@@ -60,7 +67,8 @@ std::unique_ptr<component::IncomingRequest> incomingRequest(Request& req, const 
 Result<std::unique_ptr<HttpComponent>> HttpComponent::create(
     instance::Engine& engine, const manifest::Component& c,
     std::shared_ptr<const component::Component> compiled, std::string files_root,
-    std::string stderr_log, host::LocalDispatch local) {
+    std::string stderr_log, host::LocalDispatch local,
+    const host::ComponentServices* services) {
   std::unique_ptr<HttpComponent> h(new HttpComponent());
   h->engine_ = &engine;
   h->id_ = c.id;
@@ -68,6 +76,7 @@ Result<std::unique_ptr<HttpComponent>> HttpComponent::create(
   h->component_ = std::move(compiled);
   h->files_root_ = std::move(files_root);
   h->stderr_log_ = std::move(stderr_log);
+  h->services_ = services;
   const component::ExternDesc* e = h->component_->findExport(kIncomingHandler);
   if (!e) {
     std::string names;
@@ -86,6 +95,7 @@ Result<std::unique_ptr<HttpComponent>> HttpComponent::create(
   component::IoTypes io = component::defineWasiP2(h->linker_);
   h->http_ = component::defineWasiHttp(h->linker_, io,
                                        host::makeOutboundHttp(std::move(*hosts), std::move(oo)));
+  host::defineHostServices(h->linker_, requestServices);
   // Instantiate once now so a missing import shows at start-up, not on the first request.
   RequestContext ctx;
   component::Session session(engine, {}, &ctx);
@@ -120,6 +130,7 @@ void HttpComponent::appendLog(std::string_view out, std::string_view err) const 
 Response HttpComponent::execute(Request& req, const RouteMatch& match, std::string_view base,
                                 const ExecLimits& limits) const {
   RequestContext ctx;
+  ctx.services = services_;
   configure(ctx, environment_, files_root_, !stderr_log_.empty());
   if (limits.request_timeout) {
     ctx.deadline =

@@ -24,6 +24,7 @@
 #include "component/component.h"
 #include "component/wasi_http.h"
 #include "host/outbound_http.h"
+#include "host/services.h"
 #include "http/message.h"
 #include "http/router.h"
 #include "http/wagi_executor.h"
@@ -43,7 +44,8 @@ class HttpComponent {
   static Result<std::unique_ptr<HttpComponent>> create(
       instance::Engine& engine, const manifest::Component& component,
       std::shared_ptr<const component::Component> compiled, std::string files_root,
-      std::string stderr_log, host::LocalDispatch local = nullptr);
+      std::string stderr_log, host::LocalDispatch local = nullptr,
+      const host::ComponentServices* services = nullptr);
 
   // Runs one request. Never fails: guest errors become 500/504 responses, logged once.
   Response execute(Request& req, const RouteMatch& match, std::string_view base,
@@ -66,6 +68,7 @@ class HttpComponent {
   std::string handler_interface_;  // the export's name, e.g. "wasi:http/incoming-handler@0.2.10"
   std::string files_root_;
   std::string stderr_log_;
+  const host::ComponentServices* services_ = nullptr;  // key-value, sqlite, variables
   mutable std::mutex log_mutex_;
 };
 
