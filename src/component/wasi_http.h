@@ -6,8 +6,9 @@
 //   auto req = std::make_unique<IncomingRequest>(...);   // the embedder's request
 //   auto out = std::make_shared<ResponseSlot>();          // what the guest answers
 //   rep = session.resources().add(http.incoming_request, std::move(req));
-//   rep2 = session.resources().add(http.response_outparam, std::make_unique<ResponseOutparam>(out));
-//   instance->call(handle, {Val::own(rep), Val::own(rep2)});   // then read *out
+//   rep2 = session.resources().add(http.response_outparam,
+//   std::make_unique<ResponseOutparam>(out)); instance->call(handle, {Val::own(rep),
+//   Val::own(rep2)});   // then read *out
 //
 // One implementation backs every wasi:http 0.2.x version (resource types are shared through
 // ComponentLinker's semver matching). Guest-visible failures are WIT values (header-error,
@@ -31,35 +32,61 @@
 namespace tern::component {
 
 // Caps on what a guest can make the host hold per request.
-inline constexpr size_t kMaxFieldsEntries = 1024;         // entries in one fields; more: invalid-syntax
-inline constexpr size_t kMaxFieldsBytes = 256u << 10;      // names + values of one fields
+inline constexpr size_t kMaxFieldsEntries = 1024;  // entries in one fields; more: invalid-syntax
+inline constexpr size_t kMaxFieldsBytes = 256u << 10;       // names + values of one fields
 inline constexpr uint64_t kMaxHttpBodyBytes = 64ull << 20;  // default outgoing body cap
 
 using FieldList = std::vector<std::pair<std::string, std::string>>;  // lower-case names
 
 // wasi:http/types.error-code, case indices in WIT order (the same in every 0.2.x).
 enum class HttpErrorCase : uint32_t {
-  kDnsTimeout = 0, kDnsError = 1, kDestinationNotFound = 2, kDestinationUnavailable = 3,
-  kDestinationIpProhibited = 4, kDestinationIpUnroutable = 5, kConnectionRefused = 6,
-  kConnectionTerminated = 7, kConnectionTimeout = 8, kConnectionReadTimeout = 9,
-  kConnectionWriteTimeout = 10, kConnectionLimitReached = 11, kTlsProtocolError = 12,
-  kTlsCertificateError = 13, kTlsAlertReceived = 14, kHttpRequestDenied = 15,
-  kHttpRequestLengthRequired = 16, kHttpRequestBodySize = 17, kHttpRequestMethodInvalid = 18,
-  kHttpRequestUriInvalid = 19, kHttpRequestUriTooLong = 20, kHttpRequestHeaderSectionSize = 21,
-  kHttpRequestHeaderSize = 22, kHttpRequestTrailerSectionSize = 23, kHttpRequestTrailerSize = 24,
-  kHttpResponseIncomplete = 25, kHttpResponseHeaderSectionSize = 26, kHttpResponseHeaderSize = 27,
-  kHttpResponseBodySize = 28, kHttpResponseTrailerSectionSize = 29, kHttpResponseTrailerSize = 30,
-  kHttpResponseTransferCoding = 31, kHttpResponseContentCoding = 32, kHttpResponseTimeout = 33,
-  kHttpUpgradeFailed = 34, kHttpProtocolError = 35, kLoopDetected = 36, kConfigurationError = 37,
+  kDnsTimeout = 0,
+  kDnsError = 1,
+  kDestinationNotFound = 2,
+  kDestinationUnavailable = 3,
+  kDestinationIpProhibited = 4,
+  kDestinationIpUnroutable = 5,
+  kConnectionRefused = 6,
+  kConnectionTerminated = 7,
+  kConnectionTimeout = 8,
+  kConnectionReadTimeout = 9,
+  kConnectionWriteTimeout = 10,
+  kConnectionLimitReached = 11,
+  kTlsProtocolError = 12,
+  kTlsCertificateError = 13,
+  kTlsAlertReceived = 14,
+  kHttpRequestDenied = 15,
+  kHttpRequestLengthRequired = 16,
+  kHttpRequestBodySize = 17,
+  kHttpRequestMethodInvalid = 18,
+  kHttpRequestUriInvalid = 19,
+  kHttpRequestUriTooLong = 20,
+  kHttpRequestHeaderSectionSize = 21,
+  kHttpRequestHeaderSize = 22,
+  kHttpRequestTrailerSectionSize = 23,
+  kHttpRequestTrailerSize = 24,
+  kHttpResponseIncomplete = 25,
+  kHttpResponseHeaderSectionSize = 26,
+  kHttpResponseHeaderSize = 27,
+  kHttpResponseBodySize = 28,
+  kHttpResponseTrailerSectionSize = 29,
+  kHttpResponseTrailerSize = 30,
+  kHttpResponseTransferCoding = 31,
+  kHttpResponseContentCoding = 32,
+  kHttpResponseTimeout = 33,
+  kHttpUpgradeFailed = 34,
+  kHttpProtocolError = 35,
+  kLoopDetected = 36,
+  kConfigurationError = 37,
   kInternalError = 38,
 };
 
 // A wasi:http error-code value with the payloads the host produces.
 struct HttpError {
   HttpErrorCase code = HttpErrorCase::kInternalError;
-  std::string message;          // kInternalError / kDnsError (rcode) payload; also for logs
-  std::optional<uint64_t> size; // kHttpResponseBodySize / kHttpRequestBodySize payload
-  Val toVal() const;            // the WIT variant value
+  std::string message;           // kInternalError / kDnsError (rcode) payload; also for logs
+  std::optional<uint64_t> size;  // kHttpResponseBodySize / kHttpRequestBodySize payload
+  Val toVal() const;             // the WIT variant value
 };
 // A readable name for logs: "HTTP-request-denied".
 std::string_view httpErrorName(HttpErrorCase code);

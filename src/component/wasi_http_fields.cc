@@ -56,8 +56,8 @@ std::string schemeText(const Val& v) {
 
 Result<Val> ownFields(HostCall& call, const HttpTypes& t, std::shared_ptr<FieldList> list,
                       bool immutable) {
-  HTTP_ASSIGN(uint32_t rep, call.resources().add(
-                             t.fields, std::make_unique<Fields>(std::move(list), immutable)));
+  HTTP_ASSIGN(uint32_t rep,
+              call.resources().add(t.fields, std::make_unique<Fields>(std::move(list), immutable)));
   return Val::own(rep);
 }
 
@@ -117,76 +117,91 @@ Result<void> fromList(HostCall& call, const HttpTypes& t, std::span<Val> args,
   return {};
 }
 
+// fields.set/delete/append: the edits a guest may make to mutable fields.
+void defineFieldEdits(ComponentLinker& l, const HttpTypes& t) {
+  l.defineFunc(kTypes, "[method]fields.set",
+               [t](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
+                 HTTP_ASSIGN(Fields * f, object<Fields>(call, t.fields, a[0]));
+                 std::vector<std::string_view> values;
+                 for (const Val& v : a[2].items) values.push_back(v.bytes);
+                 if (auto e = editError(*f, a[1].bytes, values)) {
+                   r[0] = Val::err(Val::variant(*e));
+                   return {};
+                 }
+                 std::string name = lower(a[1].bytes);
+                 eraseName(*f->list, name);
+                 for (auto v : values) f->list->emplace_back(name, std::string(v));
+                 r[0] = Val::ok();
+                 return {};
+               });
+  l.defineFunc(kTypes, "[method]fields.delete",
+               [t](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
+                 HTTP_ASSIGN(Fields * f, object<Fields>(call, t.fields, a[0]));
+                 if (auto e = editError(*f, a[1].bytes, {})) {
+                   r[0] = Val::err(Val::variant(*e));
+                   return {};
+                 }
+                 eraseName(*f->list, lower(a[1].bytes));
+                 r[0] = Val::ok();
+                 return {};
+               });
+  l.defineFunc(kTypes, "[method]fields.append",
+               [t](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
+                 HTTP_ASSIGN(Fields * f, object<Fields>(call, t.fields, a[0]));
+                 if (auto e = editError(*f, a[1].bytes, {a[2].bytes})) {
+                   r[0] = Val::err(Val::variant(*e));
+                   return {};
+                 }
+                 f->list->emplace_back(lower(a[1].bytes), a[2].bytes);
+                 r[0] = Val::ok();
+                 return {};
+               });
+}
+
 }  // namespace
 
 void defineFields(ComponentLinker& l, const HttpTypes& t) {
-  l.defineFunc(kTypes, "[constructor]fields", [t](HostCall& call, std::span<Val>, std::span<Val> r) -> Result<void> {
-    HTTP_ASSIGN(r[0], ownFields(call, t, std::make_shared<FieldList>(), false));
-    return {};
-  });
-  l.defineFunc(kTypes, "[static]fields.from-list",
-               [t](HostCall& call, std::span<Val> a, std::span<Val> r) { return fromList(call, t, a, r); });
-  l.defineFunc(kTypes, "[method]fields.get", [t](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
-    HTTP_ASSIGN(Fields* f, object<Fields>(call, t.fields, a[0]));
-    std::string name = lower(a[1].bytes);
-    std::vector<Val> values;
-    for (const auto& [k, v] : *f->list) {
-      if (k == name) values.push_back(Val::byteList(v));
-    }
-    r[0] = Val::list(std::move(values));
-    return {};
-  });
-  l.defineFunc(kTypes, "[method]fields.has", [t](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
-    HTTP_ASSIGN(Fields* f, object<Fields>(call, t.fields, a[0]));
-    std::string name = lower(a[1].bytes);
-    r[0] = Val::boolean(std::any_of(f->list->begin(), f->list->end(),
-                                    [&](const auto& e) { return e.first == name; }));
-    return {};
-  });
-  l.defineFunc(kTypes, "[method]fields.set", [t](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
-    HTTP_ASSIGN(Fields* f, object<Fields>(call, t.fields, a[0]));
-    std::vector<std::string_view> values;
-    for (const Val& v : a[2].items) values.push_back(v.bytes);
-    if (auto e = editError(*f, a[1].bytes, values)) {
-      r[0] = Val::err(Val::variant(*e));
-      return {};
-    }
-    std::string name = lower(a[1].bytes);
-    eraseName(*f->list, name);
-    for (auto v : values) f->list->emplace_back(name, std::string(v));
-    r[0] = Val::ok();
-    return {};
-  });
-  l.defineFunc(kTypes, "[method]fields.delete", [t](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
-    HTTP_ASSIGN(Fields* f, object<Fields>(call, t.fields, a[0]));
-    if (auto e = editError(*f, a[1].bytes, {})) {
-      r[0] = Val::err(Val::variant(*e));
-      return {};
-    }
-    eraseName(*f->list, lower(a[1].bytes));
-    r[0] = Val::ok();
-    return {};
-  });
-  l.defineFunc(kTypes, "[method]fields.append", [t](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
-    HTTP_ASSIGN(Fields* f, object<Fields>(call, t.fields, a[0]));
-    if (auto e = editError(*f, a[1].bytes, {a[2].bytes})) {
-      r[0] = Val::err(Val::variant(*e));
-      return {};
-    }
-    f->list->emplace_back(lower(a[1].bytes), a[2].bytes);
-    r[0] = Val::ok();
-    return {};
-  });
-  l.defineFunc(kTypes, "[method]fields.entries", [t](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
-    HTTP_ASSIGN(Fields* f, object<Fields>(call, t.fields, a[0]));
-    r[0] = fieldEntries(*f->list);
-    return {};
-  });
-  l.defineFunc(kTypes, "[method]fields.clone", [t](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
-    HTTP_ASSIGN(Fields* f, object<Fields>(call, t.fields, a[0]));
-    HTTP_ASSIGN(r[0], ownFields(call, t, std::make_shared<FieldList>(*f->list), false));
-    return {};
-  });
+  l.defineFunc(kTypes, "[constructor]fields",
+               [t](HostCall& call, std::span<Val>, std::span<Val> r) -> Result<void> {
+                 HTTP_ASSIGN(r[0], ownFields(call, t, std::make_shared<FieldList>(), false));
+                 return {};
+               });
+  l.defineFunc(
+      kTypes, "[static]fields.from-list",
+      [t](HostCall& call, std::span<Val> a, std::span<Val> r) { return fromList(call, t, a, r); });
+  l.defineFunc(kTypes, "[method]fields.get",
+               [t](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
+                 HTTP_ASSIGN(Fields * f, object<Fields>(call, t.fields, a[0]));
+                 std::string name = lower(a[1].bytes);
+                 std::vector<Val> values;
+                 for (const auto& [k, v] : *f->list) {
+                   if (k == name) values.push_back(Val::byteList(v));
+                 }
+                 r[0] = Val::list(std::move(values));
+                 return {};
+               });
+  l.defineFunc(kTypes, "[method]fields.has",
+               [t](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
+                 HTTP_ASSIGN(Fields * f, object<Fields>(call, t.fields, a[0]));
+                 std::string name = lower(a[1].bytes);
+                 r[0] = Val::boolean(std::any_of(f->list->begin(), f->list->end(),
+                                                 [&](const auto& e) { return e.first == name; }));
+                 return {};
+               });
+  defineFieldEdits(l, t);
+  l.defineFunc(kTypes, "[method]fields.entries",
+               [t](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
+                 HTTP_ASSIGN(Fields * f, object<Fields>(call, t.fields, a[0]));
+                 r[0] = fieldEntries(*f->list);
+                 return {};
+               });
+  l.defineFunc(kTypes, "[method]fields.clone",
+               [t](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
+                 HTTP_ASSIGN(Fields * f, object<Fields>(call, t.fields, a[0]));
+                 HTTP_ASSIGN(r[0],
+                             ownFields(call, t, std::make_shared<FieldList>(*f->list), false));
+                 return {};
+               });
 }
 
 // ---- Body streams ----
@@ -201,7 +216,8 @@ class BodyReader final : public InputStream {
   StreamStatus read(uint64_t len, bool blocking, std::string& out) override {
     BodySource& s = *source_;
     if (s.offset >= s.bytes.size()) return StreamStatus::closed();
-    size_t n = static_cast<size_t>(std::min<uint64_t>({len, kBodyChunk, s.bytes.size() - s.offset}));
+    size_t n =
+        static_cast<size_t>(std::min<uint64_t>({len, kBodyChunk, s.bytes.size() - s.offset}));
     out.append(s.bytes, s.offset, n);
     s.offset += n;
     return StreamStatus::ok();

@@ -11,10 +11,10 @@
 // `lhs = *expr`, or return expr's error: `HTTP_ASSIGN(Fields* f, object<Fields>(...));`.
 #define HTTP_CAT2(a, b) a##b
 #define HTTP_CAT(a, b) HTTP_CAT2(a, b)
-#define HTTP_ASSIGN(lhs, expr)                                                       \
-  auto HTTP_CAT(http_r_, __LINE__) = (expr);                                         \
-  if (!HTTP_CAT(http_r_, __LINE__))                                                  \
-    return ::tern::fail(std::move(HTTP_CAT(http_r_, __LINE__)).error());             \
+#define HTTP_ASSIGN(lhs, expr)                                           \
+  auto HTTP_CAT(http_r_, __LINE__) = (expr);                             \
+  if (!HTTP_CAT(http_r_, __LINE__))                                      \
+    return ::tern::fail(std::move(HTTP_CAT(http_r_, __LINE__)).error()); \
   lhs = std::move(*HTTP_CAT(http_r_, __LINE__))
 
 namespace tern::component::http_impl {
@@ -84,7 +84,9 @@ Error hostTrap(std::string message);
 template <class T>
 Result<T*> object(HostCall& call, const ResourceType* type, const Val& handle) {
   T* p = call.resources().get<T>(type, handle.rep());
-  if (!p) return std::unexpected(hostTrap("unknown " + (type ? type->name : std::string("?")) + " handle"));
+  if (!p)
+    return std::unexpected(
+        hostTrap("unknown " + (type ? type->name : std::string("?")) + " handle"));
   return p;
 }
 

@@ -18,7 +18,9 @@ class PendingResponse final : public PollSource {
  public:
   PendingResponse(OutgoingHttpRequest r, std::shared_ptr<BodySink> body,
                   std::shared_ptr<const OutboundHttp> out, Clock::time_point deadline)
-      : request_(std::move(r)), body_(std::move(body)), outbound_(std::move(out)),
+      : request_(std::move(r)),
+        body_(std::move(body)),
+        outbound_(std::move(out)),
         deadline_(deadline) {}
 
   bool ready() override {
@@ -43,12 +45,13 @@ class PendingResponse final : public PollSource {
   bool bodyComplete() const { return !body_ || body_->finished || body_->dropped; }
   void send() {
     if (body_ && body_->too_large) {
-      result_ = std::unexpected(HttpError{HttpErrorCase::kHttpRequestBodySize, {}, body_->bytes.size()});
+      result_ =
+          std::unexpected(HttpError{HttpErrorCase::kHttpRequestBodySize, {}, body_->bytes.size()});
       return;
     }
     if (body_ && !body_->finished) {  // dropped without finish: the request is incomplete
-      result_ = std::unexpected(HttpError{HttpErrorCase::kInternalError,
-                                          "outgoing-body dropped without finish", {}});
+      result_ = std::unexpected(
+          HttpError{HttpErrorCase::kInternalError, "outgoing-body dropped without finish", {}});
       return;
     }
     if (body_) request_.body = std::move(body_->bytes);
@@ -76,13 +79,13 @@ std::optional<std::chrono::nanoseconds> ns(const std::optional<uint64_t>& v) {
 // handle(own outgoing-request, option<own request-options>) -> result<own future, error-code>.
 Result<void> handle(HostCall& c, const HttpTypes& t, const std::shared_ptr<const OutboundHttp>& out,
                     Args a, Args r) {
-  HTTP_ASSIGN(OutgoingRequestObj* q, object<OutgoingRequestObj>(c, t.outgoing_request, a[0]));
+  HTTP_ASSIGN(OutgoingRequestObj * q, object<OutgoingRequestObj>(c, t.outgoing_request, a[0]));
   OutgoingHttpRequest req = q->request;
   req.headers = *q->headers;
   std::shared_ptr<BodySink> body = q->body;
   c.resources().remove(t.outgoing_request, a[0].rep());
   if (a[1].isSome()) {
-    HTTP_ASSIGN(RequestOptions* o, object<RequestOptions>(c, t.request_options, a[1].payload()));
+    HTTP_ASSIGN(RequestOptions * o, object<RequestOptions>(c, t.request_options, a[1].payload()));
     req.connect_timeout = ns(o->connect_ns);
     req.first_byte_timeout = ns(o->first_byte_ns);
     req.between_bytes_timeout = ns(o->between_bytes_ns);
@@ -106,7 +109,8 @@ Result<void> handle(HostCall& c, const HttpTypes& t, const std::shared_ptr<const
 
 // future-incoming-response.get -> option<result<result<own incoming-response, error-code>>>.
 Result<void> get(HostCall& c, const HttpTypes& t, Args a, Args r) {
-  HTTP_ASSIGN(FutureIncomingResponse* f, object<FutureIncomingResponse>(c, t.future_incoming_response, a[0]));
+  HTTP_ASSIGN(FutureIncomingResponse * f,
+              object<FutureIncomingResponse>(c, t.future_incoming_response, a[0]));
   bool again = f->pending->taken();
   auto res = f->pending->take();
   if (!res) {
@@ -134,14 +138,15 @@ Result<void> get(HostCall& c, const HttpTypes& t, Args a, Args r) {
 
 void defineOutgoingHandler(ComponentLinker& l, const HttpTypes& t, const IoTypes& io,
                            std::shared_ptr<const OutboundHttp> outbound) {
-  l.defineFunc(kOutgoingHandler, "handle", [t, outbound](HostCall& c, Args a, Args r) {
-    return handle(c, t, outbound, a, r);
-  });
-  l.defineFunc(kTypes, "[method]future-incoming-response.subscribe", [t, io](HostCall& c, Args a, Args r) -> Result<void> {
-    HTTP_ASSIGN(FutureIncomingResponse* f, object<FutureIncomingResponse>(c, t.future_incoming_response, a[0]));
-    HTTP_ASSIGN(r[0], ownPollable(c, io, f->pending));
-    return {};
-  });
+  l.defineFunc(kOutgoingHandler, "handle",
+               [t, outbound](HostCall& c, Args a, Args r) { return handle(c, t, outbound, a, r); });
+  l.defineFunc(kTypes, "[method]future-incoming-response.subscribe",
+               [t, io](HostCall& c, Args a, Args r) -> Result<void> {
+                 HTTP_ASSIGN(FutureIncomingResponse * f,
+                             object<FutureIncomingResponse>(c, t.future_incoming_response, a[0]));
+                 HTTP_ASSIGN(r[0], ownPollable(c, io, f->pending));
+                 return {};
+               });
   l.defineFunc(kTypes, "[method]future-incoming-response.get",
                [t](HostCall& c, Args a, Args r) { return get(c, t, a, r); });
 }

@@ -67,7 +67,9 @@ class WasiHttpTest : public ::testing::Test {
   uint32_t newFields(FieldList entries = {}) {
     Val f = ok("[constructor]fields", {});
     for (auto& [k, v] : entries) {
-      EXPECT_TRUE(ok("[method]fields.append", {Val::borrow(f.rep()), Val::string(k), Val::byteList(v)}).isOk());
+      EXPECT_TRUE(
+          ok("[method]fields.append", {Val::borrow(f.rep()), Val::string(k), Val::byteList(v)})
+              .isOk());
     }
     return f.rep();
   }
@@ -107,23 +109,36 @@ TEST_F(WasiHttpTest, FieldsKeepOrderLowerCaseNamesAndMultipleValues) {
   std::vector<Val> two;
   two.push_back(Val::byteList("a"));
   two.push_back(Val::byteList("b"));
-  EXPECT_TRUE(ok("[method]fields.set", {Val::borrow(f), Val::string("x-a"), Val::list(std::move(two))}).isOk());
+  EXPECT_TRUE(
+      ok("[method]fields.set", {Val::borrow(f), Val::string("x-a"), Val::list(std::move(two))})
+          .isOk());
   EXPECT_EQ(get(f, "x-a"), (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(ok("[method]fields.delete", {Val::borrow(f), Val::string("X-A")}).isOk());
   EXPECT_TRUE(get(f, "x-a").empty());
   Val clone = ok("[method]fields.clone", {Val::borrow(f)});
-  EXPECT_TRUE(ok("[method]fields.append", {Val::borrow(clone.rep()), Val::string("y"), Val::byteList("1")}).isOk());
+  EXPECT_TRUE(
+      ok("[method]fields.append", {Val::borrow(clone.rep()), Val::string("y"), Val::byteList("1")})
+          .isOk());
   EXPECT_TRUE(get(f, "y").empty()) << "a clone is independent";
 }
 
 TEST_F(WasiHttpTest, FieldsRejectBadSyntaxAndForbiddenNames) {
   uint32_t f = newFields();
   auto errCase = [](const Val& v) { return v.isOk() ? -1 : static_cast<int>(v.payload().disc); };
-  EXPECT_EQ(errCase(ok("[method]fields.append", {Val::borrow(f), Val::string("bad name"), Val::byteList("x")})), 0);
-  EXPECT_EQ(errCase(ok("[method]fields.append", {Val::borrow(f), Val::string("x"), Val::byteList("a\r\nb: c")})), 0);
-  EXPECT_EQ(errCase(ok("[method]fields.append", {Val::borrow(f), Val::string(""), Val::byteList("x")})), 0);
-  EXPECT_EQ(errCase(ok("[method]fields.append", {Val::borrow(f), Val::string("Host"), Val::byteList("x")})), 1);
-  EXPECT_EQ(errCase(ok("[method]fields.delete", {Val::borrow(f), Val::string("transfer-encoding")})), 1);
+  EXPECT_EQ(errCase(ok("[method]fields.append",
+                       {Val::borrow(f), Val::string("bad name"), Val::byteList("x")})),
+            0);
+  EXPECT_EQ(errCase(ok("[method]fields.append",
+                       {Val::borrow(f), Val::string("x"), Val::byteList("a\r\nb: c")})),
+            0);
+  EXPECT_EQ(
+      errCase(ok("[method]fields.append", {Val::borrow(f), Val::string(""), Val::byteList("x")})),
+      0);
+  EXPECT_EQ(errCase(ok("[method]fields.append",
+                       {Val::borrow(f), Val::string("Host"), Val::byteList("x")})),
+            1);
+  EXPECT_EQ(
+      errCase(ok("[method]fields.delete", {Val::borrow(f), Val::string("transfer-encoding")})), 1);
   std::vector<Val> entries;
   entries.push_back(Val::tuple({Val::string("ok"), Val::byteList("1")}));
   entries.push_back(Val::tuple({Val::string("connection"), Val::byteList("close")}));
@@ -134,7 +149,9 @@ TEST_F(WasiHttpTest, FieldsRejectBadSyntaxAndForbiddenNames) {
   for (size_t i = 0; i < kMaxFieldsEntries; ++i) {
     ok("[method]fields.append", {Val::borrow(f), Val::string("n"), Val::byteList("v")});
   }
-  EXPECT_EQ(errCase(ok("[method]fields.append", {Val::borrow(f), Val::string("n"), Val::byteList("v")})), 0)
+  EXPECT_EQ(
+      errCase(ok("[method]fields.append", {Val::borrow(f), Val::string("n"), Val::byteList("v")})),
+      0)
       << "past kMaxFieldsEntries";
   EXPECT_EQ(session_->resources().live(), live);
 }
@@ -150,8 +167,10 @@ TEST_F(WasiHttpTest, IncomingRequestExposesTheRequestAndItsBodyOnce) {
   Val m = ok("[method]incoming-request.method", {Val::borrow(rep)});
   EXPECT_EQ(m.disc, 9u);
   EXPECT_EQ(m.payload().bytes, "PROPFIND");
-  EXPECT_EQ(ok("[method]incoming-request.path-with-query", {Val::borrow(rep)}).payload().bytes, "/a/b?c=d");
-  EXPECT_EQ(ok("[method]incoming-request.authority", {Val::borrow(rep)}).payload().bytes, "example.com:8080");
+  EXPECT_EQ(ok("[method]incoming-request.path-with-query", {Val::borrow(rep)}).payload().bytes,
+            "/a/b?c=d");
+  EXPECT_EQ(ok("[method]incoming-request.authority", {Val::borrow(rep)}).payload().bytes,
+            "example.com:8080");
   EXPECT_EQ(ok("[method]incoming-request.scheme", {Val::borrow(rep)}).payload().disc, 0u);
   uint32_t h = ok("[method]incoming-request.headers", {Val::borrow(rep)}).rep();
   EXPECT_EQ(get(h, "spin-path-info"), std::vector<std::string>{"/b"});
@@ -160,7 +179,8 @@ TEST_F(WasiHttpTest, IncomingRequestExposesTheRequestAndItsBodyOnce) {
   EXPECT_EQ(imm.payload().disc, 2u) << "request headers are immutable";
   Val body = ok("[method]incoming-request.consume", {Val::borrow(rep)});
   ASSERT_TRUE(body.isOk());
-  EXPECT_FALSE(ok("[method]incoming-request.consume", {Val::borrow(rep)}).isOk()) << "consume twice";
+  EXPECT_FALSE(ok("[method]incoming-request.consume", {Val::borrow(rep)}).isOk())
+      << "consume twice";
   Val stream = ok("[method]incoming-body.stream", {Val::borrow(body.payload().rep())});
   ASSERT_TRUE(stream.isOk());
   EXPECT_FALSE(ok("[method]incoming-body.stream", {Val::borrow(body.payload().rep())}).isOk());
@@ -175,15 +195,23 @@ TEST_F(WasiHttpTest, IncomingRequestExposesTheRequestAndItsBodyOnce) {
 
 TEST_F(WasiHttpTest, OutparamCarriesStatusHeadersAndBody) {
   auto slot = std::make_shared<ResponseSlot>();
-  uint32_t out = session_->resources().add(t_.response_outparam, std::make_unique<ResponseOutparam>(slot)).value();
+  uint32_t out = session_->resources()
+                     .add(t_.response_outparam, std::make_unique<ResponseOutparam>(slot))
+                     .value();
   uint32_t h = newFields({{"Content-Type", "text/plain"}});
   Val res = ok("[constructor]outgoing-response", {Val::own(h)});
   EXPECT_EQ(session_->resources().get(t_.fields, h), nullptr) << "the constructor takes the fields";
   EXPECT_EQ(ok("[method]outgoing-response.status-code", {Val::borrow(res.rep())}).u, 200u);
-  EXPECT_FALSE(ok("[method]outgoing-response.set-status-code", {Val::borrow(res.rep()), Val::u16(42)}).isOk());
-  EXPECT_TRUE(ok("[method]outgoing-response.set-status-code", {Val::borrow(res.rep()), Val::u16(418)}).isOk());
+  EXPECT_FALSE(
+      ok("[method]outgoing-response.set-status-code", {Val::borrow(res.rep()), Val::u16(42)})
+          .isOk());
+  EXPECT_TRUE(
+      ok("[method]outgoing-response.set-status-code", {Val::borrow(res.rep()), Val::u16(418)})
+          .isOk());
   uint32_t rh = ok("[method]outgoing-response.headers", {Val::borrow(res.rep())}).rep();
-  EXPECT_EQ(ok("[method]fields.set", {Val::borrow(rh), Val::string("a"), Val::list({})}).payload().disc, 2u);
+  EXPECT_EQ(
+      ok("[method]fields.set", {Val::borrow(rh), Val::string("a"), Val::list({})}).payload().disc,
+      2u);
   Val body = ok("[method]outgoing-response.body", {Val::borrow(res.rep())});
   ASSERT_TRUE(body.isOk());
   EXPECT_FALSE(ok("[method]outgoing-response.body", {Val::borrow(res.rep())}).isOk());
@@ -194,7 +222,8 @@ TEST_F(WasiHttpTest, OutparamCarriesStatusHeadersAndBody) {
   EXPECT_EQ(os->write("hello, ").kind, StreamStatus::kOk);
   unit("[static]response-outparam.set", {Val::own(out), Val::ok(Val::own(res.rep()))});
   EXPECT_EQ(os->write("world").kind, StreamStatus::kOk) << "the body may follow set";
-  EXPECT_TRUE(ok("[static]outgoing-body.finish", {Val::own(body.payload().rep()), Val::none()}).isOk());
+  EXPECT_TRUE(
+      ok("[static]outgoing-body.finish", {Val::own(body.payload().rep()), Val::none()}).isOk());
   EXPECT_EQ(os->write("!").kind, StreamStatus::kClosed);
   ASSERT_TRUE(slot->set);
   EXPECT_FALSE(slot->error.has_value());
@@ -208,7 +237,9 @@ TEST_F(WasiHttpTest, OutparamCarriesStatusHeadersAndBody) {
 
 TEST_F(WasiHttpTest, OutparamErrorsAndBodyCap) {
   auto slot = std::make_shared<ResponseSlot>();
-  uint32_t out = session_->resources().add(t_.response_outparam, std::make_unique<ResponseOutparam>(slot)).value();
+  uint32_t out = session_->resources()
+                     .add(t_.response_outparam, std::make_unique<ResponseOutparam>(slot))
+                     .value();
   HttpError e{HttpErrorCase::kInternalError, "boom", {}};
   unit("[static]response-outparam.set", {Val::own(out), Val::err(e.toVal())});
   ASSERT_TRUE(slot->set && slot->error);
@@ -217,7 +248,9 @@ TEST_F(WasiHttpTest, OutparamErrorsAndBodyCap) {
 
   auto small = std::make_shared<ResponseSlot>();
   small->max_body = 10;
-  uint32_t out2 = session_->resources().add(t_.response_outparam, std::make_unique<ResponseOutparam>(small)).value();
+  uint32_t out2 = session_->resources()
+                      .add(t_.response_outparam, std::make_unique<ResponseOutparam>(small))
+                      .value();
   Val res = ok("[constructor]outgoing-response", {Val::own(newFields())});
   Val body = ok("[method]outgoing-response.body", {Val::borrow(res.rep())});
   unit("[static]response-outparam.set", {Val::own(out2), Val::ok(Val::own(res.rep()))});
@@ -235,34 +268,49 @@ TEST_F(WasiHttpTest, OutgoingRequestSettersValidate) {
   Val self = Val::borrow(req.rep());
   EXPECT_EQ(ok("[method]outgoing-request.method", {self}).disc, 0u);
   EXPECT_TRUE(ok("[method]outgoing-request.set-method", {self, Val::variant(2)}).isOk());
-  EXPECT_FALSE(ok("[method]outgoing-request.set-method", {self, Val::variant(9, Val::string("BAD METHOD"))}).isOk());
+  EXPECT_FALSE(
+      ok("[method]outgoing-request.set-method", {self, Val::variant(9, Val::string("BAD METHOD"))})
+          .isOk());
   EXPECT_EQ(ok("[method]outgoing-request.method", {self}).disc, 2u);
   EXPECT_FALSE(ok("[method]outgoing-request.scheme", {self}).isSome());
   EXPECT_TRUE(ok("[method]outgoing-request.set-scheme", {self, Val::some(Val::variant(0))}).isOk());
   EXPECT_EQ(ok("[method]outgoing-request.scheme", {self}).payload().disc, 0u);
-  EXPECT_FALSE(ok("[method]outgoing-request.set-authority", {self, Val::some(Val::string("a b"))}).isOk());
-  EXPECT_TRUE(ok("[method]outgoing-request.set-authority", {self, Val::some(Val::string("api.test:81"))}).isOk());
+  EXPECT_FALSE(
+      ok("[method]outgoing-request.set-authority", {self, Val::some(Val::string("a b"))}).isOk());
+  EXPECT_TRUE(
+      ok("[method]outgoing-request.set-authority", {self, Val::some(Val::string("api.test:81"))})
+          .isOk());
   EXPECT_EQ(ok("[method]outgoing-request.authority", {self}).payload().bytes, "api.test:81");
-  EXPECT_FALSE(ok("[method]outgoing-request.set-path-with-query", {self, Val::some(Val::string("/a\nb"))}).isOk());
-  EXPECT_TRUE(ok("[method]outgoing-request.set-path-with-query", {self, Val::some(Val::string("/p?q"))}).isOk());
+  EXPECT_FALSE(
+      ok("[method]outgoing-request.set-path-with-query", {self, Val::some(Val::string("/a\nb"))})
+          .isOk());
+  EXPECT_TRUE(
+      ok("[method]outgoing-request.set-path-with-query", {self, Val::some(Val::string("/p?q"))})
+          .isOk());
   EXPECT_EQ(ok("[method]outgoing-request.path-with-query", {self}).payload().bytes, "/p?q");
   uint32_t h = ok("[method]outgoing-request.headers", {self}).rep();
   EXPECT_EQ(get(h, "x-a"), std::vector<std::string>{"1"});
   Val opts = ok("[constructor]request-options", {});
   EXPECT_FALSE(ok("[method]request-options.connect-timeout", {Val::borrow(opts.rep())}).isSome());
-  EXPECT_TRUE(ok("[method]request-options.set-connect-timeout", {Val::borrow(opts.rep()), Val::some(Val::u64(5))}).isOk());
-  EXPECT_EQ(ok("[method]request-options.connect-timeout", {Val::borrow(opts.rep())}).payload().u, 5u);
+  EXPECT_TRUE(ok("[method]request-options.set-connect-timeout",
+                 {Val::borrow(opts.rep()), Val::some(Val::u64(5))})
+                  .isOk());
+  EXPECT_EQ(ok("[method]request-options.connect-timeout", {Val::borrow(opts.rep())}).payload().u,
+            5u);
 }
 
 TEST_F(WasiHttpTest, OutgoingHandlerDeniesBeforeSendingAndSendsOnceTheBodyIsDone) {
   auto makeRequest = [&](std::string authority, std::string path) {
     Val req = ok("[constructor]outgoing-request", {Val::own(newFields({{"x-a", "1"}}))});
     ok("[method]outgoing-request.set-scheme", {Val::borrow(req.rep()), Val::some(Val::variant(0))});
-    ok("[method]outgoing-request.set-authority", {Val::borrow(req.rep()), Val::some(Val::string(authority))});
-    ok("[method]outgoing-request.set-path-with-query", {Val::borrow(req.rep()), Val::some(Val::string(path))});
+    ok("[method]outgoing-request.set-authority",
+       {Val::borrow(req.rep()), Val::some(Val::string(authority))});
+    ok("[method]outgoing-request.set-path-with-query",
+       {Val::borrow(req.rep()), Val::some(Val::string(path))});
     return req;
   };
-  Val denied = ok("handle", {Val::own(makeRequest("denied.example", "/").rep()), Val::none()}, kHandler);
+  Val denied =
+      ok("handle", {Val::own(makeRequest("denied.example", "/").rep()), Val::none()}, kHandler);
   ASSERT_FALSE(denied.isOk());
   EXPECT_EQ(denied.payload().disc, static_cast<uint32_t>(HttpErrorCase::kHttpRequestDenied));
   EXPECT_TRUE(outbound_->sent.empty());
@@ -295,11 +343,13 @@ TEST_F(WasiHttpTest, OutgoingHandlerDeniesBeforeSendingAndSendsOnceTheBodyIsDone
   EXPECT_FALSE(ok("[method]future-incoming-response.get", {Val::borrow(f)}).payload().isOk())
       << "the response is taken once";
 
-  Val failing = ok("handle", {Val::own(makeRequest("api.test", "/fail").rep()), Val::none()}, kHandler);
+  Val failing =
+      ok("handle", {Val::own(makeRequest("api.test", "/fail").rep()), Val::none()}, kHandler);
   Val err = ok("[method]future-incoming-response.get", {Val::borrow(failing.payload().rep())});
   ASSERT_TRUE(err.isSome() && err.payload().isOk());
   ASSERT_FALSE(err.payload().payload().isOk());
-  EXPECT_EQ(err.payload().payload().payload().disc, static_cast<uint32_t>(HttpErrorCase::kConnectionRefused));
+  EXPECT_EQ(err.payload().payload().payload().disc,
+            static_cast<uint32_t>(HttpErrorCase::kConnectionRefused));
 }
 
 TEST_F(WasiHttpTest, WithoutOutboundEverythingIsDenied) {

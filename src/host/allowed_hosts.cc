@@ -46,7 +46,8 @@ Result<AllowedHosts::Pattern> AllowedHosts::parseOne(std::string_view e, bool& s
   }
   size_t sep = e.find("://");
   if (sep == std::string_view::npos || sep == 0) {
-    return fail(ErrorCode::kInvalidArgument, "must be scheme://host[:port], e.g. https://example.com");
+    return fail(ErrorCode::kInvalidArgument,
+                "must be scheme://host[:port], e.g. https://example.com");
   }
   Pattern p;
   p.scheme = lower(e.substr(0, sep));
@@ -61,7 +62,8 @@ Result<AllowedHosts::Pattern> AllowedHosts::parseOne(std::string_view e, bool& s
     if (close == std::string_view::npos) return fail(ErrorCode::kInvalidArgument, "unclosed `[`");
     host = rest.substr(1, close - 1);
     std::string_view after = rest.substr(close + 1);
-    if (!after.empty() && after.front() != ':') return fail(ErrorCode::kInvalidArgument, "bad host");
+    if (!after.empty() && after.front() != ':')
+      return fail(ErrorCode::kInvalidArgument, "bad host");
     if (!after.empty()) port = after.substr(1);
     if (!after.empty() && port.empty()) return fail(ErrorCode::kInvalidArgument, "empty port");
   } else if (size_t colon = rest.rfind(':'); colon != std::string_view::npos) {
@@ -94,7 +96,8 @@ Result<AllowedHosts::Pattern> AllowedHosts::parseOne(std::string_view e, bool& s
     p.port_lo = lo;
     p.port_hi = hi - 1;
   } else if (!port.empty()) {
-    if (!parsePort(port, p.port_lo)) return fail(ErrorCode::kInvalidArgument, "invalid port `", port, "`");
+    if (!parsePort(port, p.port_lo))
+      return fail(ErrorCode::kInvalidArgument, "invalid port `", port, "`");
     p.port_hi = p.port_lo;
   } else if (uint16_t d = defaultPort(p.scheme); d != 0 || self) {
     p.port_lo = p.port_hi = d;

@@ -40,7 +40,7 @@ class AllowedHosts {
   struct Pattern {
     std::string scheme;  // lower case; "*" any
     enum class Host : uint8_t { kExact, kAny, kSubdomains } host_kind = Host::kExact;
-    std::string host;    // kExact: the name; kSubdomains: ".example.com"
+    std::string host;                   // kExact: the name; kSubdomains: ".example.com"
     uint32_t port_lo = 0, port_hi = 0;  // [lo, hi]
   };
   static Result<Pattern> parseOne(std::string_view entry, bool& self);

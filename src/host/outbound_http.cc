@@ -1,12 +1,11 @@
 // The libcurl implementation of component::OutboundHttp, with Spin's allow-list.
 #include "host/outbound_http.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <mutex>
+
+#include "host/curl_api.h"
 
 namespace tern::host {
 namespace {
@@ -21,23 +20,25 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kServiceChainingSuffix = ".spin.internal";
 
-HttpError httpError(HttpErrorCase c, std::string message = {}) { return HttpError{c, std::move(message), {}}; }
+HttpError httpError(HttpErrorCase c, std::string message = {}) {
+  return HttpError{c, std::move(message), {}};
+}
 
 struct UrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
+  void operator()(CURLU* u) const { curlApi()->url_cleanup(u); }
 };
 struct EasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  void operator()(CURL* c) const { curlApi()->easy_cleanup(c); }
 };
 struct ListDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const { curlApi()->slist_free_all(l); }
 };
 
 std::string urlPart(CURLU* u, CURLUPart part, unsigned flags = 0) {
   char* s = nullptr;
-  if (curl_url_get(u, part, &s, flags) != CURLUE_OK || !s) return {};
+  if (curlApi()->url_get(u, part, &s, flags) != CURLUE_OK || !s) return {};
   std::string out(s);
-  curl_free(s);
+  curlApi()->free(s);
   return out;
 }
 
@@ -48,11 +49,14 @@ struct Target {
 };
 
 HttpResult<Target> parseTarget(const OutgoingHttpRequest& r) {
+  const char* why = nullptr;
+  if (!curlApi(&why)) return std::unexpected(httpError(HttpErrorCase::kInternalError, why));
   Target t;
-  t.url = r.scheme + "://" + r.authority +
-          (r.path_with_query.starts_with('/') ? "" : "/") + r.path_with_query;
-  std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
-  if (!u || curl_url_set(u.get(), CURLUPART_URL, t.url.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+  t.url = r.scheme + "://" + r.authority + (r.path_with_query.starts_with('/') ? "" : "/") +
+          r.path_with_query;
+  std::unique_ptr<CURLU, UrlDeleter> u(curlApi()->url());
+  if (!u || curlApi()->url_set(u.get(), CURLUPART_URL, t.url.c_str(), CURLU_NON_SUPPORT_SCHEME) !=
+                CURLUE_OK) {
     return std::unexpected(httpError(HttpErrorCase::kHttpRequestUriInvalid, t.url));
   }
   t.scheme = urlPart(u.get(), CURLUPART_SCHEME);
@@ -114,23 +118,32 @@ size_t onBody(char* data, size_t size, size_t n, void* user) {
 }
 
 HttpError mapCurlError(CURLcode rc, const Transfer& t, const char* detail, bool got_bytes) {
-  std::string msg = detail[0] ? detail : curl_easy_strerror(rc);
+  std::string msg = detail[0] ? detail : curlApi()->easy_strerror(rc);
   switch (rc) {
-    case CURLE_COULDNT_RESOLVE_HOST: return httpError(HttpErrorCase::kDnsError, msg);
-    case CURLE_COULDNT_CONNECT: return httpError(HttpErrorCase::kConnectionRefused, msg);
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return httpError(HttpErrorCase::kDnsError, msg);
+    case CURLE_COULDNT_CONNECT:
+      return httpError(HttpErrorCase::kConnectionRefused, msg);
     case CURLE_OPERATION_TIMEDOUT:
-      return httpError(got_bytes ? HttpErrorCase::kHttpResponseTimeout
-                                 : HttpErrorCase::kConnectionTimeout, msg);
-    case CURLE_PEER_FAILED_VERIFICATION: return httpError(HttpErrorCase::kTlsCertificateError, msg);
-    case CURLE_SSL_CONNECT_ERROR: return httpError(HttpErrorCase::kTlsProtocolError, msg);
+      return httpError(
+          got_bytes ? HttpErrorCase::kHttpResponseTimeout : HttpErrorCase::kConnectionTimeout, msg);
+    case CURLE_PEER_FAILED_VERIFICATION:
+      return httpError(HttpErrorCase::kTlsCertificateError, msg);
+    case CURLE_SSL_CONNECT_ERROR:
+      return httpError(HttpErrorCase::kTlsProtocolError, msg);
     case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE: return httpError(HttpErrorCase::kHttpResponseIncomplete, msg);
+    case CURLE_PARTIAL_FILE:
+      return httpError(HttpErrorCase::kHttpResponseIncomplete, msg);
     case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR: return httpError(HttpErrorCase::kConnectionTerminated, msg);
+    case CURLE_SEND_ERROR:
+      return httpError(HttpErrorCase::kConnectionTerminated, msg);
     case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL: return httpError(HttpErrorCase::kHttpRequestUriInvalid, msg);
-    case CURLE_WEIRD_SERVER_REPLY: return httpError(HttpErrorCase::kHttpProtocolError, msg);
-    default: break;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return httpError(HttpErrorCase::kHttpRequestUriInvalid, msg);
+    case CURLE_WEIRD_SERVER_REPLY:
+      return httpError(HttpErrorCase::kHttpProtocolError, msg);
+    default:
+      break;
   }
   if (t.body_too_large) {
     HttpError e = httpError(HttpErrorCase::kHttpResponseBodySize, msg);
@@ -148,10 +161,7 @@ HttpError mapCurlError(CURLcode rc, const Transfer& t, const char* detail, bool 
 class CurlOutbound final : public component::OutboundHttp {
  public:
   CurlOutbound(AllowedHosts hosts, OutboundOptions options)
-      : hosts_(std::move(hosts)), options_(std::move(options)) {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  }
+      : hosts_(std::move(hosts)), options_(std::move(options)) {}
 
   HttpResult<void> check(const OutgoingHttpRequest& r) const override {
     if (isSelf(r)) {
@@ -176,9 +186,9 @@ class CurlOutbound final : public component::OutboundHttp {
     if (options_.local) {
       if (auto res = options_.local(r)) return std::move(*res);
     }
-    return std::unexpected(httpError(internal ? HttpErrorCase::kDestinationNotFound
-                                              : HttpErrorCase::kHttpRequestDenied,
-                                     r.authority));
+    return std::unexpected(httpError(
+        internal ? HttpErrorCase::kDestinationNotFound : HttpErrorCase::kHttpRequestDenied,
+        r.authority));
   }
 
  private:
@@ -204,7 +214,6 @@ class CurlOutbound final : public component::OutboundHttp {
   OutboundOptions options_;
 };
 
-
 long msUntil(Clock::time_point deadline, std::chrono::milliseconds cap) {
   auto now = Clock::now();
   if (deadline <= now) return 1;
@@ -217,10 +226,10 @@ HttpResult<IncomingHttpResponse> CurlOutbound::perform(const OutgoingHttpRequest
   auto target = parseTarget(r);
   if (!target) return std::unexpected(target.error());
   if (target->scheme != "http" && target->scheme != "https") {
-    return std::unexpected(httpError(HttpErrorCase::kHttpRequestUriInvalid,
-                                     "unsupported scheme " + target->scheme));
+    return std::unexpected(
+        httpError(HttpErrorCase::kHttpRequestUriInvalid, "unsupported scheme " + target->scheme));
   }
-  std::unique_ptr<CURL, EasyDeleter> curl(curl_easy_init());
+  std::unique_ptr<CURL, EasyDeleter> curl(curlApi()->easy_init());
   if (!curl) return std::unexpected(httpError(HttpErrorCase::kInternalError, "curl_easy_init"));
   CURL* c = curl.get();
   Transfer t;
@@ -229,7 +238,7 @@ HttpResult<IncomingHttpResponse> CurlOutbound::perform(const OutgoingHttpRequest
   char errbuf[CURL_ERROR_SIZE] = {0};
   std::unique_ptr<curl_slist, ListDeleter> headers;
   auto add = [&](const std::string& line) {
-    curl_slist* l = curl_slist_append(headers.get(), line.c_str());
+    curl_slist* l = curlApi()->slist_append(headers.get(), line.c_str());
     if (l) {
       headers.release();
       headers.reset(l);
@@ -240,38 +249,41 @@ HttpResult<IncomingHttpResponse> CurlOutbound::perform(const OutgoingHttpRequest
   long total_ms = msUntil(deadline, options_.timeout);
   long connect_ms = total_ms;
   if (r.connect_timeout) {
-    connect_ms = std::min<long>(connect_ms, std::max<long>(1, std::chrono::duration_cast<std::chrono::milliseconds>(*r.connect_timeout).count()));
+    connect_ms = std::min<long>(
+        connect_ms,
+        std::max<long>(
+            1, std::chrono::duration_cast<std::chrono::milliseconds>(*r.connect_timeout).count()));
   }
-  curl_easy_setopt(c, CURLOPT_URL, target->url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_PROXY, "");
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, onBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  curlApi()->easy_setopt(c, CURLOPT_URL, target->url.c_str());
+  curlApi()->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curlApi()->easy_setopt(c, CURLOPT_PROXY, "");
+  curlApi()->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curlApi()->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curlApi()->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curlApi()->easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
+  curlApi()->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+  curlApi()->easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  curlApi()->easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
+  curlApi()->easy_setopt(c, CURLOPT_HEADERDATA, &t);
+  curlApi()->easy_setopt(c, CURLOPT_WRITEFUNCTION, onBody);
+  curlApi()->easy_setopt(c, CURLOPT_WRITEDATA, &t);
   if (r.method == "HEAD") {
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    curlApi()->easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else {
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    curlApi()->easy_setopt(c, CURLOPT_CUSTOMREQUEST, r.method.c_str());
   }
   if (!r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, r.body.data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    curlApi()->easy_setopt(c, CURLOPT_POSTFIELDS, r.body.data());
+    curlApi()->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
   }
-  CURLcode rc = curl_easy_perform(c);
+  CURLcode rc = curlApi()->easy_perform(c);
   if (rc != CURLE_OK) {
     long code = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curlApi()->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     return std::unexpected(mapCurlError(rc, t, errbuf, code != 0));
   }
   long code = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  curlApi()->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
   t.response.status = static_cast<uint16_t>(code);
   return std::move(t.response);
 }

@@ -31,16 +31,17 @@ namespace tern::host {
 // Answers requests to the application itself without a socket: relative URLs (`self`) and
 // `http://<component-id>.spin.internal` (service chaining, private routes included); returns
 // nullopt when it does not handle `request`.
-using LocalDispatch = std::function<std::optional<component::HttpResult<component::IncomingHttpResponse>>(
-    const component::OutgoingHttpRequest& request)>;
+using LocalDispatch =
+    std::function<std::optional<component::HttpResult<component::IncomingHttpResponse>>(
+        const component::OutgoingHttpRequest& request)>;
 
 struct OutboundOptions {
-  std::string component_id;  // for log lines
+  std::string component_id;                   // for log lines
   std::chrono::milliseconds timeout{30'000};  // per request, when the request deadline is later
   uint64_t max_response_body = 64ull << 20;
   size_t max_response_headers = 64u << 10;  // header section bytes; more: header-section-size
-  LocalDispatch local;  // `self` and `*.spin.internal` requests; null: they fail
-  bool log_denied = true;                    // one stderr line per denied request
+  LocalDispatch local;     // `self` and `*.spin.internal` requests; null: they fail
+  bool log_denied = true;  // one stderr line per denied request
 };
 
 std::shared_ptr<const component::OutboundHttp> makeOutboundHttp(AllowedHosts hosts,

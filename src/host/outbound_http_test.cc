@@ -198,8 +198,8 @@ TEST(OutboundHttp, ResponseBodyOverTheCapIsAnError) {
   EXPECT_EQ(res.error().size, std::optional<uint64_t>(1u << 20));
   OutboundOptions big;
   big.max_response_body = 4u << 20;
-  auto ok = outbound({"http://127.0.0.1:*"}, big)->send(request(server.port(), "/big"),
-                                                          in(std::chrono::seconds(10)));
+  auto ok = outbound({"http://127.0.0.1:*"}, big)
+                ->send(request(server.port(), "/big"), in(std::chrono::seconds(10)));
   ASSERT_TRUE(ok.has_value());
   EXPECT_EQ(ok->body.size(), 2u << 20);
 }

@@ -190,8 +190,9 @@ Result<App::Served> App::loadHttp(const manifest::Component& c, std::vector<uint
   std::string log = options.log_dir.empty() ? "" : options.log_dir + "/" + c.id + "_stderr.txt";
   const host::ComponentServices* services =
       options.services ? options.services->component(c.id) : nullptr;
-  auto http = HttpComponent::create(engine, c, std::move(*compiled), files_root, log,
-                                    [this](const auto& r) { return dispatchLocal(r); }, services);
+  auto http = HttpComponent::create(
+      engine, c, std::move(*compiled), files_root, log,
+      [this](const component::OutgoingHttpRequest& r) { return dispatchLocal(r); }, services);
   if (!http) return fail(http.error());
   Served served = servedWith(c.limits, options);
   served.http = std::move(*http);

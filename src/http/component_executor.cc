@@ -55,7 +55,8 @@ std::unique_ptr<component::IncomingRequest> incomingRequest(Request& req, const 
   in->authority = host ? *host : req.local_host + ":" + std::to_string(req.local_port);
   in->headers.reserve(req.headers.size() + 8);
   for (const auto& [k, v] : req.headers) in->headers.emplace_back(lower(k), v);
-  for (auto& s : spinValues(req, match, base)) in->headers.emplace_back(s.header, std::move(s.value));
+  for (auto& s : spinValues(req, match, base))
+    in->headers.emplace_back(s.header, std::move(s.value));
   in->body = std::make_shared<component::BodySource>();
   in->body->bytes = std::move(req.body);
   return in;
@@ -113,7 +114,7 @@ Result<std::unique_ptr<HttpComponent>> HttpComponent::create(
 }
 
 Response HttpComponent::failure(uint16_t status, const Request& req, const RouteMatch& match,
-                             const std::string& reason) const {
+                                const std::string& reason) const {
   std::fprintf(stderr, "tern: %u %s %s: component \"%s\" (route \"%s\"): %s\n", status,
                req.method.c_str(), req.path.c_str(), id_.c_str(), match.raw_route.c_str(),
                reason.c_str());
@@ -132,8 +133,9 @@ Response HttpComponent::execute(Request& req, const RouteMatch& match, std::stri
   ctx.services = services_;
   configure(ctx, environment_, files_root_, !stderr_log_.empty());
   if (limits.request_timeout) {
-    ctx.deadline = std::chrono::steady_clock::now() +
-                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(*limits.request_timeout);
+    ctx.deadline =
+        std::chrono::steady_clock::now() +
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(*limits.request_timeout);
   }
   instance::StoreLimits store_limits;
   if (limits.max_instance_memory) store_limits.max_memory_bytes = limits.max_instance_memory;
@@ -148,7 +150,8 @@ Response HttpComponent::execute(Request& req, const RouteMatch& match, std::stri
     ran = tern::fail(inst.error());
   } else {
     const component::ExportFunc* handle = (*inst)->exportFunc(handler_interface_, "handle");
-    auto req_rep = session.resources().add(http_.incoming_request, incomingRequest(req, match, base));
+    auto req_rep =
+        session.resources().add(http_.incoming_request, incomingRequest(req, match, base));
     auto out_rep = session.resources().add(http_.response_outparam,
                                            std::make_unique<component::ResponseOutparam>(slot));
     if (!handle || !req_rep || !out_rep) {
@@ -162,7 +165,8 @@ Response HttpComponent::execute(Request& req, const RouteMatch& match, std::stri
   appendLog(ctx.capturedStdout(), ctx.capturedStderr());
   if (!ran) {
     const Error& e = ran.error();
-    if (e.code == ErrorCode::kTrap && static_cast<vm::TrapKind>(e.detail) == vm::TrapKind::kDeadline) {
+    if (e.code == ErrorCode::kTrap &&
+        static_cast<vm::TrapKind>(e.detail) == vm::TrapKind::kDeadline) {
       return failure(504, req, match, "request timeout: " + e.toString());
     }
     if (e.code != ErrorCode::kExit || !slot->set) return failure(500, req, match, e.toString());
@@ -171,13 +175,22 @@ Response HttpComponent::execute(Request& req, const RouteMatch& match, std::stri
     return failure(500, req, match, "handle returned without setting the response-outparam");
   }
   if (slot->error) {
-    return failure(500, req, match, "the guest answered with error-code " +
-                                     std::string(component::httpErrorName(slot->error->code)) +
-                                     (slot->error->message.empty() ? "" : ": " + slot->error->message));
+    return failure(500, req, match,
+                   "the guest answered with error-code " +
+                       std::string(component::httpErrorName(slot->error->code)) +
+                       (slot->error->message.empty() ? "" : ": " + slot->error->message));
   }
   if (slot->body && slot->body->too_large) {
-    return failure(500, req, match, "the response body is larger than " +
-                                     std::to_string(limits.max_output) + " bytes (max_output)");
+    return failure(500, req, match,
+                   "the response body is larger than " + std::to_string(limits.max_output) +
+                       " bytes (max_output)");
+  }
+  size_t header_bytes = 0;
+  for (const auto& [k, v] : slot->headers) header_bytes += k.size() + v.size() + 4;
+  if (header_bytes > kMaxGuestResponseHeaderBytes) {
+    return failure(500, req, match,
+                   "the response headers are larger than " +
+                       std::to_string(kMaxGuestResponseHeaderBytes) + " bytes");
   }
   Response res;
   res.status = slot->status;

@@ -56,7 +56,7 @@ class HttpComponent {
  private:
   HttpComponent() = default;
   Response failure(uint16_t status, const Request& req, const RouteMatch& match,
-                const std::string& reason) const;
+                   const std::string& reason) const;
   void appendLog(std::string_view out, std::string_view err) const;
 
   instance::Engine* engine_ = nullptr;
