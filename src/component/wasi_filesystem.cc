@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 #include "component/wasi_p2.h"
 
@@ -19,84 +20,27 @@ namespace tern::component::fs {
 using wasi::Errno;
 
 uint32_t errorCode(Errno e) {
-  switch (e) {
-    case Errno::kAcces:
-      return 0;
-    case Errno::kAgain:
-      return 1;
-    case Errno::kAlready:
-      return 2;
-    case Errno::kBadf:
-      return kBadDescriptor;
-    case Errno::kBusy:
-      return 4;
-    case Errno::kDeadlk:
-      return 5;
-    case Errno::kDquot:
-      return 6;
-    case Errno::kExist:
-      return 7;
-    case Errno::kFbig:
-      return 8;
-    case Errno::kIlseq:
-      return 9;
-    case Errno::kInprogress:
-      return 10;
-    case Errno::kIntr:
-      return 11;
-    case Errno::kInval:
-      return kInvalid;
-    case Errno::kIsdir:
-      return kIsDirectory;
-    case Errno::kLoop:
-      return 15;
-    case Errno::kMlink:
-      return 16;
-    case Errno::kMsgsize:
-      return 17;
-    case Errno::kNametoolong:
-      return 18;
-    case Errno::kNodev:
-      return 19;
-    case Errno::kNoent:
-      return 20;
-    case Errno::kNolck:
-      return 21;
-    case Errno::kNomem:
-      return 22;
-    case Errno::kNospc:
-      return 23;
-    case Errno::kNotdir:
-      return kNotDirectory;
-    case Errno::kNotempty:
-      return 25;
-    case Errno::kNotrecoverable:
-      return 26;
-    case Errno::kNotsup:
-    case Errno::kNosys:
-      return 27;
-    case Errno::kNotty:
-      return 28;
-    case Errno::kNxio:
-      return 29;
-    case Errno::kOverflow:
-      return 30;
-    case Errno::kPerm:
-    case Errno::kNotcapable:
-      return kNotPermitted;
-    case Errno::kPipe:
-      return 32;
-    case Errno::kRofs:
-      return 33;
-    case Errno::kSpipe:
-      return 34;
-    case Errno::kTxtbsy:
-      return 35;
-    case Errno::kXdev:
-      return 36;
-    default:
-      return 13;  // io
+  // Preview 1 errno -> wasi:filesystem error-code case (WIT order); anything else is io.
+  // clang-format off
+  static constexpr std::pair<Errno, uint32_t> kMap[] = {
+      {Errno::kAcces, 0},        {Errno::kAgain, 1},            {Errno::kAlready, 2},
+      {Errno::kBadf, kBadDescriptor}, {Errno::kBusy, 4},        {Errno::kDeadlk, 5},
+      {Errno::kDquot, 6},        {Errno::kExist, 7},            {Errno::kFbig, 8},
+      {Errno::kIlseq, 9},        {Errno::kInprogress, 10},      {Errno::kIntr, 11},
+      {Errno::kInval, kInvalid}, {Errno::kIsdir, kIsDirectory}, {Errno::kLoop, 15},
+      {Errno::kMlink, 16},       {Errno::kMsgsize, 17},         {Errno::kNametoolong, 18},
+      {Errno::kNodev, 19},       {Errno::kNoent, 20},           {Errno::kNolck, 21},
+      {Errno::kNomem, 22},       {Errno::kNospc, 23},           {Errno::kNotdir, kNotDirectory},
+      {Errno::kNotempty, 25},    {Errno::kNotrecoverable, 26},  {Errno::kNotsup, 27},
+      {Errno::kNosys, 27},       {Errno::kNotty, 28},           {Errno::kNxio, 29},
+      {Errno::kOverflow, 30},    {Errno::kPerm, kNotPermitted}, {Errno::kNotcapable, kNotPermitted},
+      {Errno::kPipe, 32},        {Errno::kRofs, 33},            {Errno::kSpipe, 34},
+      {Errno::kTxtbsy, 35},      {Errno::kXdev, 36}};
+  // clang-format on
+  for (auto [from, to] : kMap) {
+    if (from == e) return to;
   }
+  return 13;  // io
 }
 
 Val errFromErrno() { return errVal(wasi::fromHostErrno(errno)); }
