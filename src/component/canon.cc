@@ -23,7 +23,7 @@ uint64_t capped(uint64_t n) { return std::min(n, kSizeCap); }
 uint32_t maxCaseAlignment(const ValType& t) {
   uint32_t a = 1;
   for (size_t c = 0; c < caseCount(t); ++c) {
-    if (const ValType* p = casePayload(t, c)) a = std::max(a, alignOf(*p));
+    if (const ValType* p = casePayload(t, c)) a = std::max(a, alignFast(*p));
   }
   return a;
 }
@@ -57,31 +57,6 @@ std::unexpected<Error> mismatch(const ValType& type, const Val& val, std::string
   if (!why.empty()) found.append(" (").append(why).append(")");
   return abiTrap("host value does not match its type: expected ", shortTypeName(type), ", found ",
                  found);
-}
-
-size_t caseCount(const ValType& t) {
-  switch (t.kind) {
-    case TypeKind::kVariant: return std::max(t.labels.size(), t.elems.size());
-    case TypeKind::kEnum: return t.labels.size();
-    case TypeKind::kOption:
-    case TypeKind::kResult: return 2;
-    default: return 0;
-  }
-}
-
-const ValType* casePayload(const ValType& t, size_t index) {
-  switch (t.kind) {
-    case TypeKind::kVariant:
-    case TypeKind::kResult: return index < t.elems.size() ? t.elems[index] : nullptr;
-    case TypeKind::kOption: return index == 1 && !t.elems.empty() ? t.elems[0] : nullptr;
-    default: return nullptr;
-  }
-}
-
-uint32_t discriminantSize(size_t cases) {
-  if (cases <= (size_t{1} << 8)) return 1;
-  if (cases <= (size_t{1} << 16)) return 2;
-  return 4;
 }
 
 uint32_t payloadOffset(const ValType& t) {
@@ -131,40 +106,48 @@ size_t flatCount(const ValType& t) {
   }
 }
 
-TupleLayout tupleLayout(std::span<const ValType* const> types) {
-  uint64_t size = 0;
-  uint32_t align = 1;
+Layout tupleLayout(std::span<const ValType* const> types) {
+  Layout out;
   for (const ValType* t : types) {
-    uint32_t a = alignOf(*t);
-    size = capped(alignTo(size, a) + sizeOf64(*t));
-    align = std::max(align, a);
+    Layout f = layoutFast(*t);
+    out.size = capped(alignTo(out.size, f.align) + f.size);
+    out.align = std::max(out.align, f.align);
   }
-  return {alignTo(size, align), align};
+  out.size = alignTo(out.size, out.align);
+  return out;
 }
 
-uint64_t sizeOf64(const ValType& type) {
+Layout layoutOf(const ValType& type) {
   switch (type.kind) {
-    case TypeKind::kString:
-    case TypeKind::kList: return 8;
     case TypeKind::kRecord:
-    case TypeKind::kTuple: return tupleLayout(type.elems).size;
+    case TypeKind::kTuple: return tupleLayout(type.elems);
     case TypeKind::kVariant:
     case TypeKind::kEnum:
     case TypeKind::kOption:
     case TypeKind::kResult: {
       uint64_t payload = 0;
+      uint32_t case_align = 1;
       for (size_t c = 0; c < caseCount(type); ++c) {
-        if (const ValType* p = casePayload(type, c)) payload = std::max(payload, sizeOf64(*p));
+        if (const ValType* p = casePayload(type, c)) {
+          Layout l = layoutFast(*p);
+          payload = std::max(payload, l.size);
+          case_align = std::max(case_align, l.align);
+        }
       }
-      return alignTo(capped(payloadOffset(type) + payload), alignOf(type));
+      uint32_t disc = discriminantSize(caseCount(type));
+      uint32_t align = std::max(disc, case_align);
+      return {alignTo(capped(alignTo(disc, case_align) + payload), align), align};
     }
-    case TypeKind::kFlags: return flagsSize(type);
-    default: return alignOf(type);  // every scalar and handle is as large as its alignment
+    case TypeKind::kFlags: return {flagsSize(type), alignOf(type)};
+    default: return {sizeFast(type), alignFast(type)};
   }
 }
 
+uint64_t sizeOf64(const ValType& type) { return layoutOf(type).size; }
+
 Lifter Lifter::start(CanonContext& cx) {
-  uint64_t budget = limits::kMaxCanonLiftBytes + (cx.options.memory ? cx.options.memory->sizeBytes() : 0);
+  uint64_t budget =
+      limits::kMaxCanonLiftBytes + (cx.options.memory ? cx.options.memory->sizeBytes() : 0);
   return Lifter{cx, budget, budget};
 }
 
@@ -178,7 +161,9 @@ Result<void> Lifter::charge(uint64_t bytes) {
 }
 
 Result<instance::Memory*> memoryOf(CanonContext& cx) {
-  if (!cx.options.memory) return abiTrap("the value needs linear memory but no memory option is set");
+  if (!cx.options.memory) {
+    return abiTrap("the value needs linear memory but no memory option is set");
+  }
   return cx.options.memory;
 }
 
@@ -186,7 +171,7 @@ Result<void> checkRange(CanonContext& cx, uint64_t ptr, uint64_t len, uint32_t a
                         const char* what) {
   auto* mem = cx.options.memory;
   if (!mem) return abiTrap("the value needs linear memory but no memory option is set");
-  if (ptr % align != 0) {
+  if ((ptr & (align - 1)) != 0) {
     return abiTrap(what, " pointer ", std::to_string(ptr), " is not aligned to ",
                    std::to_string(align));
   }
@@ -207,7 +192,9 @@ Result<uint32_t> callRealloc(CanonContext& cx, uint32_t old_ptr, uint32_t old_si
                          Value::i32(static_cast<int32_t>(new_size))};
   auto r = cx.store.call(cx.options.realloc, args);
   if (!r) return fail(std::move(r).error());
-  if (r->size() != 1 || (*r)[0].type != CoreType::kI32) return abiTrap("realloc must return one i32");
+  if (r->size() != 1 || (*r)[0].type != CoreType::kI32) {
+    return abiTrap("realloc must return one i32");
+  }
   auto ptr = static_cast<uint32_t>((*r)[0].asI32());
   TERN_TRY(checkRange(cx, ptr, new_size, align, "realloc result"));
   return ptr;
@@ -280,7 +267,9 @@ Result<void> scalarFromBits(const ValType& t, uint64_t bits, Val& out) {
     case TypeKind::kF64: out.f64 = std::bit_cast<double>(canonicalF64(bits)); break;
     case TypeKind::kChar: {
       auto c = static_cast<uint32_t>(bits);
-      if (!isScalar(c)) return abiTrap("invalid char ", std::to_string(c), " (not a Unicode scalar value)");
+      if (!isScalar(c)) {
+        return abiTrap("invalid char ", std::to_string(c), " (not a Unicode scalar value)");
+      }
       out.ch = static_cast<char32_t>(c);
       break;
     }
@@ -291,7 +280,9 @@ Result<void> scalarFromBits(const ValType& t, uint64_t bits, Val& out) {
 
 Result<const ValType*> checkCase(const ValType& t, const Val& v) {
   if (v.kind != t.kind) return mismatch(t, v);
-  if (v.disc >= caseCount(t)) return mismatch(t, v, "case " + std::to_string(v.disc) + " out of range");
+  if (v.disc >= caseCount(t)) {
+    return mismatch(t, v, "case " + std::to_string(v.disc) + " out of range");
+  }
   const ValType* payload = casePayload(t, v.disc);
   if (payload && v.items.size() != 1) {
     return mismatch(t, v, "case " + std::to_string(v.disc) + " needs one payload value");
@@ -324,7 +315,7 @@ uint32_t alignOf(const ValType& type) {
     case TypeKind::kRecord:
     case TypeKind::kTuple: {
       uint32_t a = 1;
-      for (const ValType* f : type.elems) a = std::max(a, alignOf(*f));
+      for (const ValType* f : type.elems) a = std::max(a, alignFast(*f));
       return a;
     }
     case TypeKind::kVariant:
@@ -344,7 +335,9 @@ uint32_t sizeOf(const ValType& type) {
   return static_cast<uint32_t>(std::min<uint64_t>(sizeOf64(type), UINT32_MAX));
 }
 
-void flattenType(const ValType& type, std::vector<compile::ValType>& out) { flattenInto(type, out); }
+void flattenType(const ValType& type, std::vector<compile::ValType>& out) {
+  flattenInto(type, out);
+}
 
 FlatSig flattenFunc(const FuncSig& sig, bool lower) {
   FlatSig flat;

@@ -69,9 +69,9 @@ uint32_t alignOf(const ValType& type);
 
 // Reads one value of `type` stored at `ptr` (spec: load). Misaligned or out-of-bounds pointers,
 // invalid UTF-8/16, invalid char, discriminant out of range, and lifted values taking more
-// host memory than the guest memory's size + limits::kMaxCanonLiftBytes -> kTrap error. Any non-zero bool byte is true;
-// flags bits beyond the last label are ignored (spec: unpack_flags_from_int); NaNs come out
-// canonical.
+// host memory than the guest memory's size + limits::kMaxCanonLiftBytes -> kTrap error. Any
+// non-zero bool byte is true; flags bits beyond the last label are ignored (spec:
+// unpack_flags_from_int); NaNs come out canonical.
 Result<Val> load(CanonContext& cx, const ValType& type, uint32_t ptr);
 // Writes `val` at `ptr` (spec: store); strings and lists are copied into memory obtained with
 // realloc, whose results are checked (alignment, bounds). `val` must match `type` (kind, integer

@@ -57,7 +57,8 @@ Value coerceForLower(const Value& have, CoreType want) {
     case CoreType::kF32:
       if (want == CoreType::kI32) return Value::i32(static_cast<int32_t>(have.asF32Bits()));
       return Value::i64(static_cast<int64_t>(uint64_t{have.asF32Bits()}));
-    case CoreType::kI32: return Value::i64(static_cast<int64_t>(uint64_t{static_cast<uint32_t>(have.asI32())}));
+    case CoreType::kI32:
+      return Value::i64(static_cast<int64_t>(uint64_t{static_cast<uint32_t>(have.asI32())}));
     default: return Value::i64(static_cast<int64_t>(have.asF64Bits()));  // f64 -> i64
   }
 }
@@ -116,7 +117,9 @@ Result<void> liftFlat(Lifter& l, FlatReader& r, const ValType& t, Val& out) {
       out.kind = t.kind;
       TERN_TRY(l.charge(t.elems.size() * sizeof(Val)));
       out.items.resize(t.elems.size());
-      for (size_t i = 0; i < t.elems.size(); ++i) TERN_TRY(liftFlat(l, r, *t.elems[i], out.items[i]));
+      for (size_t i = 0; i < t.elems.size(); ++i) {
+        TERN_TRY(liftFlat(l, r, *t.elems[i], out.items[i]));
+      }
       return {};
     }
     case TypeKind::kVariant:
@@ -148,7 +151,8 @@ Result<void> liftFlat(Lifter& l, FlatReader& r, const ValType& t, Val& out) {
                                                  : CoreType::kI64;
       auto v = r.next(core);
       if (!v) return fail(std::move(v).error());
-      return scalarFromBits(t, core == CoreType::kF32 ? uint64_t{v->asF32Bits()} : v->asF64Bits(), out);
+      return scalarFromBits(t, core == CoreType::kF32 ? uint64_t{v->asF32Bits()} : v->asF64Bits(),
+                            out);
     }
     default: {  // bool, 8/16/32-bit integers and char: the high bits of the i32 are ignored
       auto v = r.nextI32();
@@ -190,7 +194,9 @@ Result<void> lowerFlat(CanonContext& cx, const ValType& t, const Val& v, std::ve
       if (v.items.size() != t.elems.size()) {
         return mismatch(t, v, std::to_string(v.items.size()) + " fields");
       }
-      for (size_t i = 0; i < t.elems.size(); ++i) TERN_TRY(lowerFlat(cx, *t.elems[i], v.items[i], flat));
+      for (size_t i = 0; i < t.elems.size(); ++i) {
+        TERN_TRY(lowerFlat(cx, *t.elems[i], v.items[i], flat));
+      }
       return {};
     case TypeKind::kVariant:
     case TypeKind::kEnum:
@@ -248,19 +254,21 @@ Result<std::vector<Val>> liftFlatValues(CanonContext& cx, std::span<const ValTyp
       return abiTrap("expected one i32 pointer to ", std::to_string(types.size()),
                      " spilled values, got ", std::to_string(flat.size()), " flat values");
     }
-    TupleLayout layout = tupleLayout(types);
+    Layout layout = tupleLayout(types);
     auto ptr = static_cast<uint32_t>(flat[0].asI32());
     TERN_TRY(checkRange(cx, ptr, layout.size, layout.align, "spilled values"));
     uint64_t at = ptr;
     for (size_t i = 0; i < types.size(); ++i) {
-      at = alignTo(at, alignOf(*types[i]));
+      Layout f = layoutFast(*types[i]);
+      at = alignTo(at, f.align);
       TERN_TRY(loadAt(l, *types[i], at, out[i]));
-      at += sizeOf64(*types[i]);
+      at += f.size;
     }
     return out;
   }
   if (flat.size() != count) {
-    return abiTrap("expected ", std::to_string(count), " flat values, got ", std::to_string(flat.size()));
+    return abiTrap("expected ", std::to_string(count), " flat values, got ",
+                   std::to_string(flat.size()));
   }
   FlatReader r(flat.data(), flat.size());
   for (size_t i = 0; i < types.size(); ++i) TERN_TRY(liftFlat(l, r, *types[i], out[i]));
@@ -272,14 +280,15 @@ Result<void> lowerFlatValues(CanonContext& cx, std::span<const ValType* const> t
                              std::vector<instance::Value>& flat, const uint32_t* out_ptr) {
   flat.clear();
   if (vals.size() != types.size()) {
-    return abiTrap("expected ", std::to_string(types.size()), " values, got ", std::to_string(vals.size()));
+    return abiTrap("expected ", std::to_string(types.size()), " values, got ",
+                   std::to_string(vals.size()));
   }
   size_t count = flatCountOf(types);
   if (count <= max_flat) {
     for (size_t i = 0; i < types.size(); ++i) TERN_TRY(lowerFlat(cx, *types[i], vals[i], flat));
     return {};
   }
-  TupleLayout layout = tupleLayout(types);
+  Layout layout = tupleLayout(types);
   uint32_t ptr = 0;
   if (out_ptr) {
     ptr = *out_ptr;
@@ -292,9 +301,10 @@ Result<void> lowerFlatValues(CanonContext& cx, std::span<const ValType* const> t
   }
   uint64_t at = ptr;
   for (size_t i = 0; i < types.size(); ++i) {
-    at = alignTo(at, alignOf(*types[i]));
+    Layout f = layoutFast(*types[i]);
+    at = alignTo(at, f.align);
     TERN_TRY(storeAt(cx, *types[i], vals[i], at));
-    at += sizeOf64(*types[i]);
+    at += f.size;
   }
   if (!out_ptr) flat.push_back(Value::i32(static_cast<int32_t>(ptr)));
   return {};

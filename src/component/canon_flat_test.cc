@@ -48,8 +48,9 @@ class CanonFlatTest : public CanonTest {
     for (const Value& v : flat) {
       out += out.empty() ? "" : " ";
       out += std::string(compile::valTypeName(v.type)) + ":" +
-             (v.type == Core::kI32 || v.type == Core::kF32 ? std::to_string(static_cast<uint32_t>(v.asI32()))
-                                                           : std::to_string(static_cast<uint64_t>(v.asI64())));
+             (v.type == Core::kI32 || v.type == Core::kF32
+                  ? std::to_string(static_cast<uint32_t>(v.asI32()))
+                  : std::to_string(static_cast<uint64_t>(v.asI64())));
     }
     return out;
   }
@@ -64,9 +65,11 @@ TEST_F(CanonFlatTest, ScalarsLowerToTheirCoreTypes) {
   roundTrip(t.prim(TypeKind::kU16), Val::u16(65535), "i32:65535");
   roundTrip(t.prim(TypeKind::kS64), Val::s64(-2), "i64:18446744073709551614");
   roundTrip(t.prim(TypeKind::kF32), Val::float32(1.5f), "f32:" + std::to_string(kOnePointFive));
-  roundTrip(t.prim(TypeKind::kF64), Val::float64(-0.25), "f64:" + std::to_string(std::bit_cast<uint64_t>(-0.25)));
+  roundTrip(t.prim(TypeKind::kF64), Val::float64(-0.25),
+            "f64:" + std::to_string(std::bit_cast<uint64_t>(-0.25)));
   // NaN payloads are not passed on: lowering writes the canonical NaN.
-  EXPECT_EQ(render(lower({t.prim(TypeKind::kF64)}, {Val::float64(std::bit_cast<double>(0x7ff0000000000002ull))})),
+  EXPECT_EQ(render(lower({t.prim(TypeKind::kF64)},
+                         {Val::float64(std::bit_cast<double>(0x7ff0000000000002ull))})),
             "f64:" + std::to_string(0x7ff8000000000000ull));
   roundTrip(t.prim(TypeKind::kChar), Val::character(U'😀'), "i32:128512");
 }
@@ -75,8 +78,8 @@ TEST_F(CanonFlatTest, NarrowIntegersIgnoreHighBitsAndBoolAnyNonZero) {
   auto& t = types_;
   auto vals = lift({t.prim(TypeKind::kU8), t.prim(TypeKind::kS8), t.prim(TypeKind::kU16),
                     t.prim(TypeKind::kS16), t.prim(TypeKind::kBool), t.prim(TypeKind::kF32)},
-                   {Value::i32(0x1ff), Value::i32(0x180), Value::i32(0x12345678), Value::i32(0xffff8000),
-                    Value::i32(0x100), Value::f32Bits(0xffc00001u)});
+                   {Value::i32(0x1ff), Value::i32(0x180), Value::i32(0x12345678),
+                    Value::i32(0xffff8000), Value::i32(0x100), Value::f32Bits(0xffc00001u)});
   ASSERT_EQ(vals.size(), 6u);
   EXPECT_EQ(vals[0].u, 255u);
   EXPECT_EQ(vals[1].i, -128);
@@ -95,7 +98,8 @@ TEST_F(CanonFlatTest, VariantPayloadsAreCoercedToTheJoinedTypes) {
   roundTrip(r, Val::err(Val::u64(UINT64_MAX)), "i32:1 i64:18446744073709551615");
   auto v = t.variant({u32, f32, t.tuple({u8, f64}), nullptr});  // [i32, i32, f64]
   roundTrip(v, Val::variant(0, Val::u32(7)), "i32:0 i32:7 f64:0");
-  roundTrip(v, Val::variant(1, Val::float32(1.5f)), "i32:1 i32:" + std::to_string(kOnePointFive) + " f64:0");
+  roundTrip(v, Val::variant(1, Val::float32(1.5f)),
+            "i32:1 i32:" + std::to_string(kOnePointFive) + " f64:0");
   roundTrip(v, Val::variant(2, Val::tuple({Val::u8(9), Val::float64(2.0)})),
             "i32:2 i32:9 f64:" + std::to_string(std::bit_cast<uint64_t>(2.0)));
   roundTrip(v, Val::variant(3), "i32:3 i32:0 f64:0");
@@ -107,7 +111,8 @@ TEST_F(CanonFlatTest, VariantPayloadsAreCoercedToTheJoinedTypes) {
   roundTrip(t.option(f64), Val::none(), "i32:0 f64:0");
   // Nested: option<result<f32, u64>> flattens to [i32, i32, i64].
   auto nested = t.option(r);
-  roundTrip(nested, Val::some(Val::ok(Val::float32(1.5f))), "i32:1 i32:0 i64:" + std::to_string(kOnePointFive));
+  roundTrip(nested, Val::some(Val::ok(Val::float32(1.5f))),
+            "i32:1 i32:0 i64:" + std::to_string(kOnePointFive));
   roundTrip(nested, Val::none(), "i32:0 i32:0 i64:0");
   roundTrip(t.option(t.option(f32)), Val::some(Val::some(Val::float32(1.5f))),
             "i32:1 i32:1 f32:" + std::to_string(kOnePointFive));
@@ -137,10 +142,11 @@ TEST_F(CanonFlatTest, BadFlatValuesTrap) {
   auto c = cx();
   std::vector<Value> flat;
   Val v = Val::u32(1);
-  auto r = lowerFlatValues(c, std::vector<const ValType*>{types_.prim(TypeKind::kU64)}, std::span(&v, 1),
-                           kMaxFlatParams, flat);
+  auto r = lowerFlatValues(c, std::vector<const ValType*>{types_.prim(TypeKind::kU64)},
+                           std::span(&v, 1), kMaxFlatParams, flat);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("expected u64, found u32"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("expected u64, found u32"), std::string::npos)
+      << r.error().message;
 }
 
 TEST_F(CanonFlatTest, FlagsAreI32WordsWithUnknownBitsMasked) {
@@ -158,8 +164,9 @@ TEST_F(CanonFlatTest, FlagsAreI32WordsWithUnknownBitsMasked) {
 TEST_F(CanonFlatTest, StringsListsAndHandlesUseMemoryAndHandleOps) {
   auto str = types_.prim(TypeKind::kString);
   auto own = types_.own(&resource_);
-  auto flat = lower({str, own, types_.list(str)},
-                    {Val::string("hi"), Val::own(9), Val::list({Val::string("a"), Val::string("bc")})});
+  auto flat =
+      lower({str, own, types_.list(str)},
+            {Val::string("hi"), Val::own(9), Val::list({Val::string("a"), Val::string("bc")})});
   ASSERT_EQ(flat.size(), 5u);
   EXPECT_EQ(peekBytes(flat[0].asI32(), 2), "hi");
   EXPECT_EQ(flat[1].asI32(), 2);
@@ -175,7 +182,8 @@ TEST_F(CanonFlatTest, StringsListsAndHandlesUseMemoryAndHandleOps) {
   EXPECT_EQ(back[0].bytes, "hi");
   EXPECT_EQ(back[1].rep(), 101u);
   EXPECT_EQ(show(*types_.list(str), back[2]), "[\"a\", \"bc\"]");
-  EXPECT_EQ(handles_.log, (std::vector<std::string>{"lowerOwn test:res/r 9", "liftOwn test:res/r 1"}));
+  EXPECT_EQ(handles_.log,
+            (std::vector<std::string>{"lowerOwn test:res/r 9", "liftOwn test:res/r 1"}));
 }
 
 TEST_F(CanonFlatTest, SixteenParamsStayFlatSeventeenSpillThroughRealloc) {
@@ -207,11 +215,13 @@ TEST_F(CanonFlatTest, ResultsSpillToTheCallersOutPointer) {
   std::vector<Value> flat{Value::i32(99)};  // cleared by the call
   Val v = Val::string("result");
   uint32_t out = 2048;
-  ASSERT_TRUE(lowerFlatValues(c, std::vector<const ValType*>{str}, std::span(&v, 1), kMaxFlatResults, flat, &out));
+  ASSERT_TRUE(lowerFlatValues(c, std::vector<const ValType*>{str}, std::span(&v, 1),
+                              kMaxFlatResults, flat, &out));
   EXPECT_TRUE(flat.empty());
   EXPECT_EQ(peekBytes(peek<uint32_t>(2048), peek<uint32_t>(2052)), "result");
   // Without an out-pointer the tuple is allocated and its pointer is the one flat result.
-  ASSERT_TRUE(lowerFlatValues(c, std::vector<const ValType*>{str}, std::span(&v, 1), kMaxFlatResults, flat));
+  ASSERT_TRUE(lowerFlatValues(c, std::vector<const ValType*>{str}, std::span(&v, 1),
+                              kMaxFlatResults, flat));
   ASSERT_EQ(flat.size(), 1u);
   auto back = lift({str}, flat, kMaxFlatResults);
   ASSERT_EQ(back.size(), 1u);
@@ -219,7 +229,8 @@ TEST_F(CanonFlatTest, ResultsSpillToTheCallersOutPointer) {
   // A bad out-pointer traps before anything is written.
   reallocs_.clear();
   uint32_t misaligned = 2050;
-  auto r = lowerFlatValues(c, std::vector<const ValType*>{str}, std::span(&v, 1), kMaxFlatResults, flat, &misaligned);
+  auto r = lowerFlatValues(c, std::vector<const ValType*>{str}, std::span(&v, 1), kMaxFlatResults,
+                           flat, &misaligned);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("not aligned to 4"), std::string::npos) << r.error().message;
   EXPECT_TRUE(reallocs_.empty());

@@ -1,6 +1,7 @@
 // Internal helpers shared by the canonical ABI sources (canon*.cc); not part of the public API.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -39,17 +40,38 @@ std::string shortTypeName(const ValType& t);
 // A host value that does not match its WIT type (a host bug): names both.
 std::unexpected<Error> mismatch(const ValType& type, const Val& val, std::string_view why = {});
 
-inline uint64_t alignTo(uint64_t n, uint32_t align) { return (n + align - 1) / align * align; }
+// Alignments are powers of two (1, 2, 4, 8): masks, not divisions, on the hot path.
+inline uint64_t alignTo(uint64_t n, uint32_t align) {
+  return (n + align - 1) & ~uint64_t{align - 1};
+}
 
 // Variant-like types (variant, enum, option, result; spec: despecialize) as cases.
 inline bool isVariantLike(TypeKind k) {
   return k == TypeKind::kVariant || k == TypeKind::kEnum || k == TypeKind::kOption ||
          k == TypeKind::kResult;
 }
-size_t caseCount(const ValType& t);
-const ValType* casePayload(const ValType& t, size_t index);
-uint32_t discriminantSize(size_t cases);    // spec: size(discriminant_type(cases))
-uint32_t payloadOffset(const ValType& t);   // discriminant rounded up to max_case_alignment
+inline size_t caseCount(const ValType& t) {
+  switch (t.kind) {
+    case TypeKind::kVariant: return std::max(t.labels.size(), t.elems.size());
+    case TypeKind::kEnum: return t.labels.size();
+    case TypeKind::kOption:
+    case TypeKind::kResult: return 2;
+    default: return 0;
+  }
+}
+inline const ValType* casePayload(const ValType& t, size_t index) {
+  switch (t.kind) {
+    case TypeKind::kVariant:
+    case TypeKind::kResult: return index < t.elems.size() ? t.elems[index] : nullptr;
+    case TypeKind::kOption: return index == 1 && !t.elems.empty() ? t.elems[0] : nullptr;
+    default: return nullptr;
+  }
+}
+// Spec: size(discriminant_type(cases)).
+inline uint32_t discriminantSize(size_t cases) {
+  return cases <= (size_t{1} << 8) ? 1 : cases <= (size_t{1} << 16) ? 2 : 4;
+}
+uint32_t payloadOffset(const ValType& t);  // discriminant rounded up to max_case_alignment
 uint32_t flagWords(const ValType& t);       // spec: num_i32_flags
 uint32_t flagsSize(const ValType& t);       // spec: size_flags
 // Known-flag mask of i32 word `word` (bits beyond the labels are clear).
@@ -59,7 +81,8 @@ size_t flatCount(const ValType& t);
 // Spec: join of two flat types of variant payloads.
 inline CoreType join(CoreType a, CoreType b) {
   if (a == b) return a;
-  if ((a == CoreType::kI32 && b == CoreType::kF32) || (a == CoreType::kF32 && b == CoreType::kI32)) {
+  if ((a == CoreType::kI32 && b == CoreType::kF32) ||
+      (a == CoreType::kF32 && b == CoreType::kI32)) {
     return CoreType::kI32;
   }
   return CoreType::kI64;
@@ -151,12 +174,34 @@ void flattenInto(const ValType& t, Out& out) {
 // The layout of the tuple of `types` (spec: lift_values/lower_values spill to memory).
 // Sizes are 64-bit and saturate at 2^40 so that offsets never overflow: a type that large can
 // never be in bounds of a 32-bit memory, so every load/store of it traps.
-struct TupleLayout {
+struct Layout {
   uint64_t size = 0;
   uint32_t align = 1;
 };
-TupleLayout tupleLayout(std::span<const ValType* const> types);
+Layout tupleLayout(std::span<const ValType* const> types);
+// Size and alignment in one walk of the type (spec: elem_size and alignment).
+Layout layoutOf(const ValType& t);
 uint64_t sizeOf64(const ValType& t);  // spec: size (sizeOf clamps it to 32 bits)
+
+// Layout of the types whose alignment and size do not depend on their children, by TypeKind
+// (0: compound, computed recursively). The hot paths ask these first.
+inline constexpr uint8_t kLeafAlign[] = {1, 1, 1, 2, 2, 4, 4, 8, 8, 4, 8, 4, 4,
+                                         4, 0, 0, 0, 0, 0, 0, 0, 4, 4};
+inline constexpr uint8_t kLeafSize[] = {1, 1, 1, 2, 2, 4, 4, 8, 8, 4, 8, 4, 8,
+                                        8, 0, 0, 0, 0, 0, 0, 0, 4, 4};
+static_assert(sizeof kLeafAlign == static_cast<size_t>(TypeKind::kBorrow) + 1);
+inline uint32_t alignFast(const ValType& t) {
+  uint8_t a = kLeafAlign[static_cast<size_t>(t.kind)];
+  return a ? a : alignOf(t);
+}
+inline uint64_t sizeFast(const ValType& t) {
+  uint8_t n = kLeafSize[static_cast<size_t>(t.kind)];
+  return n ? n : sizeOf64(t);
+}
+inline Layout layoutFast(const ValType& t) {
+  uint8_t a = kLeafAlign[static_cast<size_t>(t.kind)];
+  return a ? Layout{kLeafSize[static_cast<size_t>(t.kind)], a} : layoutOf(t);
+}
 
 // Per-operation state of lifting (guest -> host values): the context and the budget of host
 // bytes the lifted values may take (the memory's size + limits::kMaxCanonLiftBytes), so a guest
@@ -173,7 +218,8 @@ struct Lifter {
 // Memory checks shared by load/store and flat lifting/lowering.
 Result<instance::Memory*> memoryOf(CanonContext& cx);
 // Traps unless [ptr, ptr+len) is inside memory and ptr is a multiple of `align`.
-Result<void> checkRange(CanonContext& cx, uint64_t ptr, uint64_t len, uint32_t align, const char* what);
+Result<void> checkRange(CanonContext& cx, uint64_t ptr, uint64_t len, uint32_t align,
+                        const char* what);
 
 // Calls realloc(old_ptr, old_size, align, new_size) and checks the result is aligned and that
 // [result, result+new_size) is inside memory (spec: the trap_ifs after each realloc).

@@ -20,7 +20,7 @@ Result<void> checkKind(const ValType& t, const Val& v) {
 namespace {
 
 Result<void> loadScalar(CanonContext& cx, const ValType& t, uint64_t ptr, Val& out) {
-  switch (sizeOf64(t)) {
+  switch (sizeFast(t)) {
     case 1: return scalarFromBits(t, readAt<uint8_t>(cx, ptr), out);
     case 2: return scalarFromBits(t, readAt<uint16_t>(cx, ptr), out);
     case 4: return scalarFromBits(t, readAt<uint32_t>(cx, ptr), out);
@@ -31,7 +31,7 @@ Result<void> loadScalar(CanonContext& cx, const ValType& t, uint64_t ptr, Val& o
 Result<void> storeScalar(CanonContext& cx, const ValType& t, const Val& v, uint64_t ptr) {
   auto bits = scalarBits(t, v);
   if (!bits) return fail(std::move(bits).error());
-  switch (sizeOf64(t)) {
+  switch (sizeFast(t)) {
     case 1: writeAt(cx, ptr, static_cast<uint8_t>(*bits)); break;
     case 2: writeAt(cx, ptr, static_cast<uint16_t>(*bits)); break;
     case 4: writeAt(cx, ptr, static_cast<uint32_t>(*bits)); break;
@@ -45,10 +45,10 @@ Result<void> loadFields(Lifter& l, const ValType& t, uint64_t ptr, Val& out) {
   TERN_TRY(l.charge(t.elems.size() * sizeof(Val)));
   out.items.resize(t.elems.size());
   for (size_t i = 0; i < t.elems.size(); ++i) {
-    const ValType& f = *t.elems[i];
-    ptr = alignTo(ptr, alignOf(f));
-    TERN_TRY(loadAt(l, f, ptr, out.items[i]));
-    ptr += sizeOf64(f);
+    Layout f = layoutFast(*t.elems[i]);
+    ptr = alignTo(ptr, f.align);
+    TERN_TRY(loadAt(l, *t.elems[i], ptr, out.items[i]));
+    ptr += f.size;
   }
   return {};
 }
@@ -59,10 +59,10 @@ Result<void> storeFields(CanonContext& cx, const ValType& t, const Val& v, uint6
     return mismatch(t, v, std::to_string(v.items.size()) + " fields");
   }
   for (size_t i = 0; i < t.elems.size(); ++i) {
-    const ValType& f = *t.elems[i];
-    ptr = alignTo(ptr, alignOf(f));
-    TERN_TRY(storeAt(cx, f, v.items[i], ptr));
-    ptr += sizeOf64(f);
+    Layout f = layoutFast(*t.elems[i]);
+    ptr = alignTo(ptr, f.align);
+    TERN_TRY(storeAt(cx, *t.elems[i], v.items[i], ptr));
+    ptr += f.size;
   }
   return {};
 }
@@ -154,7 +154,8 @@ Result<void> loadAt(Lifter& l, const ValType& t, uint64_t ptr, Val& out) {
     case TypeKind::kString:
       return loadString(l, readAt<uint32_t>(cx, ptr), readAt<uint32_t>(cx, ptr + 4), out);
     case TypeKind::kList:
-      return loadList(l, *t.elems[0], readAt<uint32_t>(cx, ptr), readAt<uint32_t>(cx, ptr + 4), out);
+      return loadList(l, *t.elems[0], readAt<uint32_t>(cx, ptr), readAt<uint32_t>(cx, ptr + 4),
+                      out);
     case TypeKind::kRecord:
     case TypeKind::kTuple: return loadFields(l, t, ptr, out);
     case TypeKind::kVariant:
@@ -197,10 +198,11 @@ Result<void> storeAt(CanonContext& cx, const ValType& t, const Val& v, uint64_t 
 }
 
 Result<void> loadList(Lifter& l, const ValType& elem, uint32_t ptr, uint32_t length, Val& out) {
-  uint64_t size = sizeOf64(elem);
+  Layout layout = layoutFast(elem);
+  uint64_t size = layout.size;
   uint64_t bytes = 0;
   if (__builtin_mul_overflow(size, uint64_t{length}, &bytes)) bytes = UINT64_MAX;
-  TERN_TRY(checkRange(l.cx, ptr, bytes, alignOf(elem), "list"));
+  TERN_TRY(checkRange(l.cx, ptr, bytes, layout.align, "list"));
   out.kind = TypeKind::kList;
   if (elem.kind == TypeKind::kU8) {  // list<u8> fast path: one copy into Val::bytes
     TERN_TRY(l.charge(length));
@@ -221,13 +223,14 @@ Result<Range> storeList(CanonContext& cx, const ValType& t, const Val& v) {
     return mismatch(t, v, elem.kind == TypeKind::kU8 ? "both bytes and items set" : "bytes set");
   }
   uint64_t count = byte_form ? v.bytes.size() : v.items.size();
-  uint64_t size = sizeOf64(elem);
+  Layout layout = layoutFast(elem);
+  uint64_t size = layout.size;
   uint64_t bytes = 0;
   if (count > UINT32_MAX || __builtin_mul_overflow(size, count, &bytes) || bytes > UINT32_MAX) {
     return abiTrap("list of ", std::to_string(count), " ", shortTypeName(elem),
                    " does not fit in 32-bit memory");
   }
-  auto ptr = callRealloc(cx, 0, 0, alignOf(elem), static_cast<uint32_t>(bytes));
+  auto ptr = callRealloc(cx, 0, 0, layout.align, static_cast<uint32_t>(bytes));
   if (!ptr) return fail(std::move(ptr).error());
   if (byte_form) {
     if (count) std::memcpy(cx.options.memory->data() + *ptr, v.bytes.data(), count);
@@ -243,7 +246,8 @@ namespace {
 
 // The top-level range check of load/store; the type is named only when it fails.
 Result<void> checkValueRange(CanonContext& cx, const ValType& type, uint32_t ptr) {
-  auto r = checkRange(cx, ptr, sizeOf64(type), alignOf(type), "value");
+  Layout layout = layoutFast(type);
+  auto r = checkRange(cx, ptr, layout.size, layout.align, "value");
   if (!r) r.error().message += " (" + shortTypeName(type) + ")";
   return r;
 }

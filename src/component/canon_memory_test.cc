@@ -108,7 +108,8 @@ TEST_F(CanonMemoryTest, LayoutInMemoryFollowsTheSpec) {
   auto& t = types_;
   auto c = cx();
   auto rec = t.record({t.prim(TypeKind::kU8), t.prim(TypeKind::kU32), t.prim(TypeKind::kU16)});
-  ASSERT_TRUE(store(c, *rec, Val::record({Val::u8(0xab), Val::u32(0x11223344), Val::u16(0x5566)}), 16));
+  ASSERT_TRUE(
+      store(c, *rec, Val::record({Val::u8(0xab), Val::u32(0x11223344), Val::u16(0x5566)}), 16));
   EXPECT_EQ(peek<uint8_t>(16), 0xab);
   EXPECT_EQ(peek<uint32_t>(20), 0x11223344u);
   EXPECT_EQ(peek<uint16_t>(24), 0x5566);
@@ -166,10 +167,13 @@ TEST_F(CanonMemoryTest, NaNsAreCanonicalisedBothWays) {
   poke<uint32_t>(8, 0xffa00001u);
   poke<uint64_t>(16, 0x7ff0000000000001ull);
   EXPECT_EQ(std::bit_cast<uint32_t>(load(c, *types_.prim(TypeKind::kF32), 8)->f32), 0x7fc00000u);
-  EXPECT_EQ(std::bit_cast<uint64_t>(load(c, *types_.prim(TypeKind::kF64), 16)->f64), 0x7ff8000000000000ull);
-  ASSERT_TRUE(store(c, *types_.prim(TypeKind::kF32), Val::float32(std::bit_cast<float>(0x7f800123u)), 24));
+  EXPECT_EQ(std::bit_cast<uint64_t>(load(c, *types_.prim(TypeKind::kF64), 16)->f64),
+            0x7ff8000000000000ull);
+  ASSERT_TRUE(
+      store(c, *types_.prim(TypeKind::kF32), Val::float32(std::bit_cast<float>(0x7f800123u)), 24));
   EXPECT_EQ(peek<uint32_t>(24), 0x7fc00000u);
-  ASSERT_TRUE(store(c, *types_.prim(TypeKind::kF64), Val::float64(std::bit_cast<double>(0xfff0000000000fffull)), 32));
+  ASSERT_TRUE(store(c, *types_.prim(TypeKind::kF64),
+                    Val::float64(std::bit_cast<double>(0xfff0000000000fffull)), 32));
   EXPECT_EQ(peek<uint64_t>(32), 0x7ff8000000000000ull);
   // Infinity is not a NaN and keeps its bits.
   poke<uint32_t>(8, 0xff800000u);
@@ -183,7 +187,8 @@ TEST_F(CanonMemoryTest, InvalidGuestDataTraps) {
   poke<uint32_t>(8, 0x110000);
   EXPECT_TRAP(loadError(chr, 8), "invalid char");
   poke<uint8_t>(16, 2);  // option has cases 0 and 1
-  EXPECT_TRAP(loadError(types_.option(types_.prim(TypeKind::kU8)), 16), "discriminant 2 out of range");
+  EXPECT_TRAP(loadError(types_.option(types_.prim(TypeKind::kU8)), 16),
+              "discriminant 2 out of range");
   poke<uint16_t>(16, 300);
   EXPECT_TRAP(loadError(types_.enumType(300), 16), "discriminant 300 out of range");
   poke<uint8_t>(16, 3);
@@ -246,7 +251,9 @@ TEST_F(CanonMemoryTest, ReallocMayGrowMemory) {
   realloc_override_ = [growing](const ReallocCall& call) {
     uint32_t old_pages = growing->grow(1).value();
     uint32_t ptr = old_pages * 65536;
-    if (call.old_ptr) std::memmove(growing->data() + ptr, growing->data() + call.old_ptr, call.old_size);
+    if (call.old_ptr) {
+      std::memmove(growing->data() + ptr, growing->data() + call.old_ptr, call.old_size);
+    }
     return ptr;
   };
   auto list = types_.list(types_.prim(TypeKind::kString));
@@ -274,7 +281,8 @@ TEST_F(CanonMemoryTest, HostValuesThatDoNotMatchTheTypeTrapNamingBoth) {
   auto& t = types_;
   EXPECT_TRAP(storeError(t.prim(TypeKind::kU8), Val::u32(1)), "expected u8, found u32");
   EXPECT_TRAP(storeError(t.prim(TypeKind::kU8), Val::uint(TypeKind::kU8, 300)), "300 out of range");
-  EXPECT_TRAP(storeError(t.prim(TypeKind::kS16), Val::sint(TypeKind::kS16, -40000)), "out of range");
+  EXPECT_TRAP(storeError(t.prim(TypeKind::kS16), Val::sint(TypeKind::kS16, -40000)),
+              "out of range");
   EXPECT_TRAP(storeError(t.prim(TypeKind::kChar), Val::character(0xDFFF)), "not a Unicode scalar");
   auto opt = t.option(t.prim(TypeKind::kU8));
   EXPECT_TRAP(storeError(opt, Val::ok()), "expected option<u8>, found result");
@@ -292,7 +300,8 @@ TEST_F(CanonMemoryTest, HostValuesThatDoNotMatchTheTypeTrapNamingBoth) {
   flags.flags = {0x10};
   EXPECT_TRAP(storeError(t.flags(4), flags), "bits set beyond the last flag");
   EXPECT_TRAP(storeError(t.prim(TypeKind::kString), Val::string("\xc3")), "invalid UTF-8");
-  EXPECT_TRAP(storeError(t.own(&resource_), Val::borrow(1)), "expected own<test:res/r>, found borrow");
+  EXPECT_TRAP(storeError(t.own(&resource_), Val::borrow(1)),
+              "expected own<test:res/r>, found borrow");
   // Nothing was written through realloc for the rejected values.
   EXPECT_TRUE(reallocs_.empty());
 }
@@ -312,8 +321,9 @@ TEST_F(CanonMemoryTest, HandlesGoThroughHandleOps) {
   EXPECT_EQ(o->rep(), 101u);
   EXPECT_EQ(b->kind, TypeKind::kBorrow);
   EXPECT_EQ(b->rep(), 102u);
-  EXPECT_EQ(handles_.log, (std::vector<std::string>{"lowerOwn test:res/r 55", "lowerBorrow test:res/r 66",
-                                                    "liftOwn test:res/r 1", "liftBorrow test:res/r 2"}));
+  EXPECT_EQ(handles_.log,
+            (std::vector<std::string>{"lowerOwn test:res/r 55", "lowerBorrow test:res/r 66",
+                                      "liftOwn test:res/r 1", "liftBorrow test:res/r 2"}));
   poke<uint32_t>(16, 500);
   EXPECT_TRAP(loadError(own, 16), "unknown handle 500");
   // A list of handles lifts each in order.

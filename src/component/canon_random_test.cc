@@ -58,8 +58,8 @@ class CanonRandomTest : public CanonTest {
   }
 
   std::string randomString() {
-    static constexpr uint32_t kRanges[][2] = {{0x20, 0x7f}, {0x80, 0x100}, {0x100, 0xD800}, {0xE000, 0x10000},
-                                              {0x10000, 0x110000}};
+    static constexpr uint32_t kRanges[][2] = {
+        {0x20, 0x7f}, {0x80, 0x100}, {0x100, 0xD800}, {0xE000, 0x10000}, {0x10000, 0x110000}};
     std::string out;
     for (uint32_t n = pick(12); n > 0; --n) {
       const auto& r = kRanges[pick(5)];
@@ -72,8 +72,9 @@ class CanonRandomTest : public CanonTest {
         out += {static_cast<char>(0xE0 | (cp >> 12)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)),
                 static_cast<char>(0x80 | (cp & 0x3F))};
       } else {
-        out += {static_cast<char>(0xF0 | (cp >> 18)), static_cast<char>(0x80 | ((cp >> 12) & 0x3F)),
-                static_cast<char>(0x80 | ((cp >> 6) & 0x3F)), static_cast<char>(0x80 | (cp & 0x3F))};
+        out +=
+            {static_cast<char>(0xF0 | (cp >> 18)), static_cast<char>(0x80 | ((cp >> 12) & 0x3F)),
+             static_cast<char>(0x80 | ((cp >> 6) & 0x3F)), static_cast<char>(0x80 | (cp & 0x3F))};
       }
     }
     return out;
@@ -93,7 +94,8 @@ class CanonRandomTest : public CanonTest {
       case TypeKind::kU64: return Val::uint(t.kind, b);
       case TypeKind::kF32: return Val::float32(static_cast<float>(static_cast<int32_t>(b)) / 7);
       case TypeKind::kF64: return Val::float64(static_cast<double>(static_cast<int64_t>(b)) / 3);
-      case TypeKind::kChar: return Val::character(pick(2) ? 0x41 + pick(26) : 0xE000 + pick(0x100000));
+      case TypeKind::kChar:
+        return Val::character(pick(2) ? 0x41 + pick(26) : 0xE000 + pick(0x100000));
       case TypeKind::kString: return Val::string(randomString());
       case TypeKind::kOwn: return Val::own(1 + pick(1000));
       case TypeKind::kEnum: return Val::enumCase(pick(static_cast<uint32_t>(t.labels.size())));
@@ -127,7 +129,8 @@ class CanonRandomTest : public CanonTest {
         Val v;
         v.kind = t.kind;
         v.disc = pick(t.kind == TypeKind::kVariant ? static_cast<uint32_t>(t.elems.size()) : 2);
-        const ValType* p = t.kind == TypeKind::kOption ? (v.disc ? t.elems[0] : nullptr) : t.elems[v.disc];
+        const ValType* p =
+            t.kind == TypeKind::kOption ? (v.disc ? t.elems[0] : nullptr) : t.elems[v.disc];
         if (p) v.items.push_back(randomVal(*p));
         return v;
       }
@@ -136,8 +139,10 @@ class CanonRandomTest : public CanonTest {
 };
 
 TEST_F(CanonRandomTest, RandomValuesRoundTripInEveryEncoding) {
-  const StringEncoding encodings[] = {StringEncoding::kUtf8, StringEncoding::kUtf16, StringEncoding::kLatin1Utf16};
+  const StringEncoding encodings[] = {StringEncoding::kUtf8, StringEncoding::kUtf16,
+                                      StringEncoding::kLatin1Utf16};
   CanonContext c{*store_, options_, identity_};
+  size_t spilled = 0;
   for (int i = 0; i < 600; ++i) {
     options_.encoding = encodings[i % 3];
     next_ = 4096;
@@ -151,23 +156,34 @@ TEST_F(CanonRandomTest, RandomValuesRoundTripInEveryEncoding) {
     ASSERT_TRUE(loaded) << loaded.error().message;
     EXPECT_EQ(show(*t, *loaded), show(*t, v));
 
-    std::vector<const ValType*> types = {t, randomType(2)};
-    std::vector<Val> vals = {v, randomVal(*types[1])};
+    // A parameter list of 1 to 16 values: often past 16 flat values, so spilled.
+    std::vector<const ValType*> types = {t};
+    std::vector<Val> vals = {v};
+    for (uint32_t n = pick(16); n > 0; --n) {
+      types.push_back(randomType(2));
+      vals.push_back(randomVal(*types.back()));
+    }
     for (size_t max_flat : {kMaxFlatParams, kMaxFlatResults}) {
       std::vector<Value> flat;
       auto lowered = lowerFlatValues(c, types, vals, max_flat, flat);
       ASSERT_TRUE(lowered) << lowered.error().message;
       auto lifted = liftFlatValues(c, types, flat, max_flat);
       ASSERT_TRUE(lifted) << lifted.error().message;
-      ASSERT_EQ(lifted->size(), 2u);
-      EXPECT_EQ(show(*t, (*lifted)[0]), show(*t, v));
-      EXPECT_EQ(show(*types[1], (*lifted)[1]), show(*types[1], vals[1]));
+      ASSERT_EQ(lifted->size(), types.size());
+      for (size_t k = 0; k < types.size(); ++k) {
+        EXPECT_EQ(show(*types[k], (*lifted)[k]), show(*types[k], vals[k]));
+      }
     }
+    std::vector<Core> core;
+    for (const ValType* k : types) flattenType(*k, core);
+    spilled += core.size() > kMaxFlatParams;
   }
+  EXPECT_GT(spilled, 100u);  // the MAX_FLAT_PARAMS spill was exercised
 }
 
 TEST_F(CanonRandomTest, RandomGuestBytesLiftOrTrap) {
-  const StringEncoding encodings[] = {StringEncoding::kUtf8, StringEncoding::kUtf16, StringEncoding::kLatin1Utf16};
+  const StringEncoding encodings[] = {StringEncoding::kUtf8, StringEncoding::kUtf16,
+                                      StringEncoding::kLatin1Utf16};
   CanonContext c{*store_, options_, identity_};
   size_t lifted = 0;
   for (int i = 0; i < 2000; ++i) {

@@ -107,8 +107,8 @@ Result<void> loadUtf16(Lifter& l, uint32_t ptr, uint32_t units, Val& out) {
   for (size_t i = 0; i < units;) {
     uint32_t cp = 0;
     if (!decodeUtf16(src, units, i, cp)) {
-      return abiTrap("invalid UTF-16 in string at ", std::to_string(ptr), ": unpaired surrogate at unit ",
-                     std::to_string(i - 1));
+      return abiTrap("invalid UTF-16 in string at ", std::to_string(ptr),
+                     ": unpaired surrogate at unit ", std::to_string(i - 1));
     }
     length += utf8Length(cp);
   }
@@ -240,8 +240,8 @@ Result<void> loadString(Lifter& l, uint32_t ptr, uint32_t tagged_units, Val& out
       TERN_TRY(checkRange(l.cx, ptr, tagged_units, 1, "string"));
       const uint8_t* src = l.cx.options.memory->data() + ptr;
       if (!validUtf8(src, tagged_units)) {
-        return abiTrap("invalid UTF-8 in string at ", std::to_string(ptr), " (", std::to_string(tagged_units),
-                       " bytes)");
+        return abiTrap("invalid UTF-8 in string at ", std::to_string(ptr), " (",
+                       std::to_string(tagged_units), " bytes)");
       }
       TERN_TRY(l.charge(tagged_units));
       out.bytes.assign(reinterpret_cast<const char*>(src), tagged_units);

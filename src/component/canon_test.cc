@@ -16,15 +16,21 @@ void CanonTest::SetUp() {
   memory_ = store_->createMemory({2, 2}).value();  // 128 KiB
   compile::FuncType type{{Core::kI32, Core::kI32, Core::kI32, Core::kI32}, {Core::kI32}};
   realloc_ = store_->createHostFunc(
-      type, [this](instance::Caller&, std::span<const Value> args, std::span<Value> results) -> Result<void> {
-        ReallocCall call{static_cast<uint32_t>(args[0].asI32()), static_cast<uint32_t>(args[1].asI32()),
-                         static_cast<uint32_t>(args[2].asI32()), static_cast<uint32_t>(args[3].asI32()), 0};
+      type,
+      [this](instance::Caller&, std::span<const Value> args,
+             std::span<Value> results) -> Result<void> {
+        ReallocCall call{
+            static_cast<uint32_t>(args[0].asI32()), static_cast<uint32_t>(args[1].asI32()),
+            static_cast<uint32_t>(args[2].asI32()), static_cast<uint32_t>(args[3].asI32()), 0};
         if (realloc_override_) {
           call.result = realloc_override_(call);
         } else {  // bump allocation; the old contents move like a real realloc
           next_ = (next_ + call.align - 1) / call.align * call.align;
           call.result = next_;
-          if (call.old_ptr) std::memmove(mem() + next_, mem() + call.old_ptr, std::min(call.old_size, call.new_size));
+          if (call.old_ptr) {
+            std::memmove(mem() + next_, mem() + call.old_ptr,
+                         std::min(call.old_size, call.new_size));
+          }
           next_ += call.new_size;
         }
         reallocs_.push_back(call);
@@ -62,7 +68,9 @@ std::string show(const ValType& t, const Val& v) {
     case TypeKind::kChar: return "U+" + std::to_string(static_cast<uint32_t>(v.ch));
     case TypeKind::kString: return "\"" + v.bytes + "\"";
     case TypeKind::kList:
-      if (!v.bytes.empty() || (v.items.empty() && t.elems[0]->kind == TypeKind::kU8)) return "bytes[" + v.bytes + "]";
+      if (!v.bytes.empty() || (v.items.empty() && t.elems[0]->kind == TypeKind::kU8)) {
+        return "bytes[" + v.bytes + "]";
+      }
       return "[" + showFields(std::vector<const ValType*>(v.items.size(), t.elems[0]), v) + "]";
     case TypeKind::kRecord:
     case TypeKind::kTuple: return "(" + showFields(t.elems, v) + ")";
@@ -80,7 +88,9 @@ std::string show(const ValType& t, const Val& v) {
       std::string out = kind + "#" + std::to_string(v.disc);
       const ValType* p = nullptr;
       if (t.kind == TypeKind::kOption) p = v.disc == 1 ? t.elems[0] : nullptr;
-      if (t.kind == TypeKind::kVariant || t.kind == TypeKind::kResult) p = v.disc < t.elems.size() ? t.elems[v.disc] : nullptr;
+      if (t.kind == TypeKind::kVariant || t.kind == TypeKind::kResult) {
+        p = v.disc < t.elems.size() ? t.elems[v.disc] : nullptr;
+      }
       if (!v.items.empty()) out += "(" + (p ? show(*p, v.items[0]) : std::string("?")) + ")";
       return out;
     }
@@ -190,7 +200,9 @@ TEST_F(CanonLayoutTest, HugeTypesSaturateInsteadOfOverflowing) {
 
 FuncSig sigOf(std::vector<const ValType*> params, std::vector<const ValType*> results) {
   FuncSig sig;
-  for (size_t i = 0; i < params.size(); ++i) sig.params.emplace_back("p" + std::to_string(i), params[i]);
+  for (size_t i = 0; i < params.size(); ++i) {
+    sig.params.emplace_back("p" + std::to_string(i), params[i]);
+  }
   sig.results = std::move(results);
   return sig;
 }

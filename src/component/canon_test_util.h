@@ -41,7 +41,9 @@ class RecordingHandles : public HandleOps {
  private:
   Result<uint32_t> lift(const char* what, const ResourceType* type, uint32_t handle) {
     log.push_back(std::string(what) + " " + type->name + " " + std::to_string(handle));
-    if (handle == 0 || handle >= 100) return fail(ErrorCode::kTrap, "unknown handle ", std::to_string(handle));
+    if (handle == 0 || handle >= 100) {
+      return fail(ErrorCode::kTrap, "unknown handle ", std::to_string(handle));
+    }
     return handle + 100;
   }
   uint32_t next_ = 1;
@@ -62,7 +64,9 @@ class Types {
     for (size_t i = 0; i < fields.size(); ++i) labels.push_back("f" + std::to_string(i));
     return add({TypeKind::kRecord, labels, std::move(fields)});
   }
-  const ValType* tuple(std::vector<const ValType*> items) { return add({TypeKind::kTuple, {}, std::move(items)}); }
+  const ValType* tuple(std::vector<const ValType*> items) {
+    return add({TypeKind::kTuple, {}, std::move(items)});
+  }
   const ValType* variant(std::vector<const ValType*> cases) {
     std::vector<std::string> labels;
     for (size_t i = 0; i < cases.size(); ++i) labels.push_back("c" + std::to_string(i));
@@ -71,7 +75,9 @@ class Types {
   const ValType* enumType(size_t n) { return add({TypeKind::kEnum, names(n), {}}); }
   const ValType* flags(size_t n) { return add({TypeKind::kFlags, names(n), {}}); }
   const ValType* option(const ValType* t) { return add({TypeKind::kOption, {}, {t}}); }
-  const ValType* result(const ValType* ok, const ValType* err) { return add({TypeKind::kResult, {}, {ok, err}}); }
+  const ValType* result(const ValType* ok, const ValType* err) {
+    return add({TypeKind::kResult, {}, {ok, err}});
+  }
   const ValType* own(const ResourceType* r) { return add({TypeKind::kOwn, {}, {}, r}); }
   const ValType* borrow(const ResourceType* r) { return add({TypeKind::kBorrow, {}, {}, r}); }
 
@@ -101,8 +107,12 @@ class CanonTest : public ::testing::Test {
     std::memcpy(&v, mem() + at, sizeof v);
     return v;
   }
-  void pokeBytes(uint32_t at, std::string_view bytes) { std::memcpy(mem() + at, bytes.data(), bytes.size()); }
-  std::string peekBytes(uint32_t at, size_t n) { return std::string(reinterpret_cast<char*>(mem() + at), n); }
+  void pokeBytes(uint32_t at, std::string_view bytes) {
+    std::memcpy(mem() + at, bytes.data(), bytes.size());
+  }
+  std::string peekBytes(uint32_t at, size_t n) {
+    return std::string(reinterpret_cast<char*>(mem() + at), n);
+  }
 
   std::unique_ptr<instance::Engine> engine_;
   std::unique_ptr<instance::Store> store_;

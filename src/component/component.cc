@@ -110,6 +110,7 @@ Result<ComponentInstance*> Session::instantiate(const ComponentLinker& linker,
                                                 std::shared_ptr<const Component> component) {
   auto linked = component->data().link(linker);
   if (!linked) return fail(linked.error());
+  if (components_.empty() || components_.back() != component) components_.push_back(component);
   auto inst = std::unique_ptr<ComponentInstance>(new ComponentInstance());
   inst->state_ = std::make_unique<InstanceState>(*this, inst.get(), std::move(component),
                                                  std::move(*linked));

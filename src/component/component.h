@@ -97,6 +97,8 @@ class Session {
   void* userData() const { return user_data_; }
 
  private:
+  // Declared first so they outlive the store, whose functions point at their types.
+  std::vector<std::shared_ptr<const Component>> components_;
   instance::Store store_;
   HostResources resources_;
   void* user_data_;

@@ -65,7 +65,7 @@ Result<void> InstanceState::runStep(const Step& step, std::vector<Extern>& scrat
 instance::Func* InstanceState::makeLowered(const Step& step) {
   const LoweredFunc* f = &data_.plan.lowered[step.a];
   return session_.store().createHostFunc(
-      data_.plan.extern_func_types[step.out],
+      &data_.plan.extern_func_types[step.out],
       [this, f](instance::Caller&, std::span<const Value> args, std::span<Value> results) {
         return callLowered(*f, args, results);
       },
@@ -98,7 +98,7 @@ instance::Func* InstanceState::makeResourceFunc(const Step& step) {
       };
       break;
   }
-  return session_.store().createHostFunc(data_.plan.extern_func_types[step.out], std::move(cb),
+  return session_.store().createHostFunc(&data_.plan.extern_func_types[step.out], std::move(cb),
                                          data_.plan.extern_type_ids[step.out]);
 }
 

@@ -133,6 +133,20 @@ Result<std::shared_ptr<const Module>> Engine::compile(std::span<const uint8_t> w
   auto image = MemoryImage::create(module->info_);
   if (!image) return fail(image.error());
   module->image_ = std::move(*image);
+  const ModuleInfo& info = module->info_;
+  module->func_ref_template_.resize(info.func_types.size());
+  for (uint32_t f = info.num_imported_funcs; f < info.func_types.size(); ++f) {
+    module->func_ref_template_[f] = vm::VMFuncRef{module->code_->function(f),
+                                                  module->type_ids_[info.func_types[f]], 0, nullptr};
+  }
+  bool in_image = module->image_ && info.num_imported_memories == 0;
+  module->active_datas_.resize(info.datas.size());
+  for (size_t s = 0; s < info.datas.size(); ++s) {
+    bool active = info.datas[s].mode == compile::SegmentMode::kActive;
+    module->active_datas_[s] = active;
+    if (active && info.datas[s].memory != 0) in_image = false;
+  }
+  module->datas_in_image_ = in_image;
   module->stats_.seconds =
       module->stats_.cache_hit
           ? 0

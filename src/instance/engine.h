@@ -82,6 +82,11 @@ class Module {
   std::unique_ptr<compile::LoadedCode> code_;
   std::vector<uint32_t> type_ids_;       // canonical id per module type
   std::shared_ptr<MemoryImage> image_;   // initial memory 0 contents, or null
+  // Per-instance state precomputed at compile time, copied by instantiation (large modules:
+  // no per-function or per-segment work per instance).
+  std::vector<vm::VMFuncRef> func_ref_template_;  // defined functions: code + type id
+  std::vector<bool> active_datas_;                // active data segments (dropped once applied)
+  bool datas_in_image_ = false;                   // every active data segment is in image_
 };
 
 class Engine {
@@ -188,7 +193,7 @@ using HostCallback =
 
 class Func {
  public:
-  const FuncType& type() const { return type_; }
+  const FuncType& type() const { return *type_; }
   vm::VMFuncRef* ref() { return &ref_; }
   // The Func a funcref points at (every VMFuncRef the engine hands out is the first member).
   static Func* fromRef(vm::VMFuncRef* ref) { return reinterpret_cast<Func*>(ref); }
@@ -202,7 +207,9 @@ class Func {
   friend class Linker;
   Func() = default;
   vm::VMFuncRef ref_{};  // must stay first
-  FuncType type_;
+  // Wasm functions point at their module's type (no copy per instance); host functions own it.
+  const FuncType* type_ = &own_type_;
+  FuncType own_type_;
   std::unique_ptr<HostData> host_;  // host functions only
   // Wasm functions: the entry trampoline for its type.
   vm::EntryTrampoline entry_ = nullptr;
@@ -285,6 +292,9 @@ class Store {
   Func* createHostFunc(FuncType type, HostCallback callback);
   // The same, with the engine's canonical id for `type` already known (skips a locked lookup).
   Func* createHostFunc(FuncType type, HostCallback callback, uint32_t type_id);
+  // The same with a type the caller keeps alive for the Store's lifetime (no copy: embedders
+  // that create many host functions per instance, e.g. components).
+  Func* createHostFunc(const FuncType* type, HostCallback callback, uint32_t type_id);
 
  private:
   friend class Linker;

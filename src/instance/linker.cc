@@ -82,7 +82,7 @@ Result<Instance*> Linker::instantiateWith(Store& store, std::shared_ptr<const Mo
   in.store_ = &store;
   in.module_ = module;
   size_t num_funcs = info.func_types.size();
-  in.func_refs_.resize(num_funcs);
+  in.func_refs_ = module->func_ref_template_;
   in.funcs_.assign(num_funcs, nullptr);
 
   // 1. Check imports.
@@ -143,10 +143,7 @@ Result<Instance*> Linker::instantiateWith(Store& store, std::shared_ptr<const Mo
   }
 
   // 2. Defined functions.
-  for (uint32_t f = info.num_imported_funcs; f < num_funcs; ++f) {
-    in.func_refs_[f] = vm::VMFuncRef{module->code_->function(f),
-                                     module->type_ids_[info.func_types[f]], 0, &in.ctx_};
-  }
+  for (uint32_t f = info.num_imported_funcs; f < num_funcs; ++f) in.func_refs_[f].context = &in.ctx_;
 
   // 3. Memories, tables, globals.
   for (size_t i = info.num_imported_memories; i < info.memories.size(); ++i) {
@@ -196,9 +193,17 @@ Result<Instance*> Linker::instantiateWith(Store& store, std::shared_ptr<const Mo
   in.ctx_.type_ids = module->type_ids_.data();
   in.ctx_.instance = &in;
 
-  // Element segment values (ref.func resolves against this instance).
+  // Passive element segment values (ref.func resolves against this instance); active ones are
+  // evaluated straight into their table below, declared ones are dropped from the start.
+  auto evalRef = [&](const ConstExpr& item) {
+    vm::RawValue raw = evalConst(item);
+    void* p;
+    std::memcpy(&p, raw.bytes, sizeof p);
+    return p;
+  };
   in.elem_values_.resize(info.elems.size());
   for (size_t s = 0; s < info.elems.size(); ++s) {
+    if (info.elems[s].mode != SegmentMode::kPassive) continue;
     for (const auto& item : info.elems[s].items) {
       vm::RawValue raw = evalConst(item);
       void* p;
@@ -206,7 +211,7 @@ Result<Instance*> Linker::instantiateWith(Store& store, std::shared_ptr<const Mo
       in.elem_values_[s].push_back(p);
     }
   }
-  in.dropped_datas_.assign(info.datas.size(), false);
+  in.dropped_datas_ = module->active_datas_;  // active segments are dropped once applied
 
   // From here on the instance is observable (its functions may sit in imported tables even if
   // initialisation traps), so the store owns it.
@@ -220,17 +225,15 @@ Result<Instance*> Linker::instantiateWith(Store& store, std::shared_ptr<const Mo
       vm::RawValue raw = evalConst(seg.offset);
       std::memcpy(&offset, raw.bytes, 4);
       Table* t = in.table_objs_[seg.table];
-      if (uint64_t(offset) + in.elem_values_[s].size() > t->size()) {
+      if (uint64_t(offset) + seg.items.size() > t->size()) {
         return fail(trapError(vm::TrapKind::kTableOutOfBounds));
       }
-      for (size_t k = 0; k < in.elem_values_[s].size(); ++k) t->set(offset + k, in.elem_values_[s][k]);
+      for (size_t k = 0; k < seg.items.size(); ++k) t->set(offset + k, evalRef(seg.items[k]));
     }
-    if (seg.mode != SegmentMode::kPassive) in.elem_values_[s].clear();
   }
-  for (size_t s = 0; s < info.datas.size(); ++s) {
+  for (size_t s = 0; s < info.datas.size() && !module->datas_in_image_; ++s) {
     const auto& seg = info.datas[s];
     if (seg.mode != SegmentMode::kActive) continue;
-    in.dropped_datas_[s] = true;
     if (module->image_ && seg.memory == 0 && info.num_imported_memories == 0) continue;  // mapped
     uint32_t offset;
     vm::RawValue raw = evalConst(seg.offset);

@@ -184,8 +184,15 @@ Func* Store::createHostFunc(FuncType type, HostCallback callback) {
 }
 
 Func* Store::createHostFunc(FuncType type, HostCallback callback, uint32_t type_id) {
+  auto* f = createHostFunc(static_cast<const FuncType*>(nullptr), std::move(callback), type_id);
+  f->own_type_ = std::move(type);
+  f->type_ = &f->own_type_;
+  return f;
+}
+
+Func* Store::createHostFunc(const FuncType* type, HostCallback callback, uint32_t type_id) {
   auto f = std::unique_ptr<Func>(new Func());
-  f->type_ = std::move(type);
+  if (type) f->type_ = type;
   f->host_ = std::make_unique<Func::HostData>();
   f->host_->hctx.dispatch = hostDispatch;
   f->host_->func = f.get();
@@ -201,7 +208,7 @@ Func* Store::createHostFunc(FuncType type, HostCallback callback, uint32_t type_
 Func* Store::newWasmFunc(Instance& instance, uint32_t func_index) {
   auto f = std::unique_ptr<Func>(new Func());
   f->ref_ = instance.func_refs_[func_index];
-  f->type_ = instance.module().info().funcType(func_index);
+  f->type_ = &instance.module().info().funcType(func_index);
   f->entry_ = instance.module().code_->entry(instance.module().info().func_types[func_index]);
   funcs_.push_back(std::move(f));
   return funcs_.back().get();
