@@ -125,10 +125,11 @@ void defineEnvironment(ComponentLinker& linker) {
                       return {};
                     });
   // No working directory is exposed (paths are relative to pre-opens only).
-  linker.defineFunc(kEnvironment, "initial-cwd", [](HostCall&, std::span<Val>, std::span<Val> results) {
-    results[0] = Val::none();
-    return Result<void>{};
-  });
+  linker.defineFunc(kEnvironment, "initial-cwd",
+                    [](HostCall&, std::span<Val>, std::span<Val> results) {
+                      results[0] = Val::none();
+                      return Result<void>{};
+                    });
 }
 
 // Ends the guest: the status travels as a kExit error up to the embedder.
@@ -142,27 +143,30 @@ void defineExit(ComponentLinker& linker) {
   linker.defineFunc(kExit, "exit", [](HostCall& call, std::span<Val> args, std::span<Val>) {
     return exitWith(call, args[0].isOk() ? 0 : 1);
   });
-  linker.defineFunc(kExit, "exit-with-code", [](HostCall& call, std::span<Val> args, std::span<Val>) {
-    return exitWith(call, static_cast<int32_t>(args[0].u & 0xff));
-  });
+  linker.defineFunc(kExit, "exit-with-code",
+                    [](HostCall& call, std::span<Val> args, std::span<Val>) {
+                      return exitWith(call, static_cast<int32_t>(args[0].u & 0xff));
+                    });
 }
 
 void defineStdio(ComponentLinker& linker, const IoTypes& io) {
   linker.defineFunc(kStdin, "get-stdin",
                     [io](HostCall& call, std::span<Val>, std::span<Val> results) -> Result<void> {
                       P2_TRY(WasiP2Context * ctx, requireWasiContext(call));
-                      P2_TRY(results[0], ownInputStream(call, io, std::make_unique<StdinStream>(*ctx)));
+                      P2_TRY(results[0],
+                             ownInputStream(call, io, std::make_unique<StdinStream>(*ctx)));
                       return {};
                     });
   for (bool err : {false, true}) {
-    linker.defineFunc(err ? kStderr : kStdout, err ? "get-stderr" : "get-stdout",
-                      [io, err](HostCall& call, std::span<Val>, std::span<Val> results) -> Result<void> {
-                        P2_TRY(WasiP2Context * ctx, requireWasiContext(call));
-                        auto s = err ? std::make_unique<StdioStream>(ctx->stderr_sink, ctx->stderr_output)
-                                     : std::make_unique<StdioStream>(ctx->stdout_sink, ctx->stdout_output);
-                        P2_TRY(results[0], ownOutputStream(call, io, std::move(s)));
-                        return {};
-                      });
+    linker.defineFunc(
+        err ? kStderr : kStdout, err ? "get-stderr" : "get-stdout",
+        [io, err](HostCall& call, std::span<Val>, std::span<Val> results) -> Result<void> {
+          P2_TRY(WasiP2Context * ctx, requireWasiContext(call));
+          auto s = err ? std::make_unique<StdioStream>(ctx->stderr_sink, ctx->stderr_output)
+                       : std::make_unique<StdioStream>(ctx->stdout_sink, ctx->stdout_output);
+          P2_TRY(results[0], ownOutputStream(call, io, std::move(s)));
+          return {};
+        });
   }
 }
 
@@ -178,20 +182,21 @@ void defineTerminals(ComponentLinker& linker) {
                 Std{"wasi:cli/terminal-stdout@0.2.12", "get-terminal-stdout", 1},
                 Std{"wasi:cli/terminal-stderr@0.2.12", "get-terminal-stderr", 2}}) {
     const ResourceType* type = s.fd == 0 ? input : output;
-    linker.defineFunc(s.iface, s.func, [type, s](HostCall& call, std::span<Val>,
-                                                 std::span<Val> results) -> Result<void> {
-      P2_TRY(WasiP2Context * ctx, requireWasiContext(call));
-      bool inherited = s.fd == 0   ? ctx->stdin_mode == wasi::StdinMode::kInherit
-                       : s.fd == 1 ? ctx->stdout_output.mode == WasiP2Output::Mode::kInherit
-                                   : ctx->stderr_output.mode == WasiP2Output::Mode::kInherit;
-      if (!inherited || !isatty(s.fd)) {
-        results[0] = Val::none();
-        return {};
-      }
-      P2_TRY(uint32_t rep, call.resources().add(type, std::make_unique<Terminal>()));
-      results[0] = Val::some(Val::own(rep));
-      return {};
-    });
+    linker.defineFunc(
+        s.iface, s.func,
+        [type, s](HostCall& call, std::span<Val>, std::span<Val> results) -> Result<void> {
+          P2_TRY(WasiP2Context * ctx, requireWasiContext(call));
+          bool inherited = s.fd == 0   ? ctx->stdin_mode == wasi::StdinMode::kInherit
+                           : s.fd == 1 ? ctx->stdout_output.mode == WasiP2Output::Mode::kInherit
+                                       : ctx->stderr_output.mode == WasiP2Output::Mode::kInherit;
+          if (!inherited || !isatty(s.fd)) {
+            results[0] = Val::none();
+            return {};
+          }
+          P2_TRY(uint32_t rep, call.resources().add(type, std::make_unique<Terminal>()));
+          results[0] = Val::some(Val::own(rep));
+          return {};
+        });
   }
 }
 

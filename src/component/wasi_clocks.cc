@@ -23,7 +23,9 @@ class TimerSource final : public PollSource {
  public:
   explicit TimerSource(Clock::time_point at) : at_(at) {}
   bool ready() override { return Clock::now() >= at_; }
-  void block(Clock::time_point until) override { std::this_thread::sleep_until(std::min(at_, until)); }
+  void block(Clock::time_point until) override {
+    std::this_thread::sleep_until(std::min(at_, until));
+  }
   std::optional<Clock::time_point> readyAt() override { return at_; }
 
  private:
@@ -32,7 +34,8 @@ class TimerSource final : public PollSource {
 
 uint64_t nowNs() {
   return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+          .count());
 }
 
 // The steady-clock time `ns` nanoseconds after the clock's epoch, saturating.
@@ -43,8 +46,8 @@ Clock::time_point instantAt(uint64_t ns) {
 }
 
 Val datetime(const struct timespec& ts) {
-  return Val::record({Val::u64(static_cast<uint64_t>(ts.tv_sec)),
-                      Val::u32(static_cast<uint32_t>(ts.tv_nsec))});
+  return Val::record(
+      {Val::u64(static_cast<uint64_t>(ts.tv_sec)), Val::u32(static_cast<uint32_t>(ts.tv_nsec))});
 }
 
 uint64_t resolutionNs(clockid_t id) {
@@ -58,24 +61,27 @@ void defineMonotonic(ComponentLinker& linker, const IoTypes& io) {
     results[0] = Val::u64(nowNs());
     return Result<void>{};
   });
-  linker.defineFunc(kMonotonic, "resolution", [](HostCall&, std::span<Val>, std::span<Val> results) {
-    results[0] = Val::u64(resolutionNs(CLOCK_MONOTONIC));
-    return Result<void>{};
-  });
-  linker.defineFunc(kMonotonic, "subscribe-instant",
-                    [io](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
-                      auto timer = std::make_shared<TimerSource>(instantAt(args[0].u));
-                      P2_TRY(results[0], ownPollable(call, io, std::move(timer)));
-                      return {};
+  linker.defineFunc(kMonotonic, "resolution",
+                    [](HostCall&, std::span<Val>, std::span<Val> results) {
+                      results[0] = Val::u64(resolutionNs(CLOCK_MONOTONIC));
+                      return Result<void>{};
                     });
-  linker.defineFunc(kMonotonic, "subscribe-duration",
-                    [io](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
-                      uint64_t now = nowNs();
-                      uint64_t when = args[0].u > UINT64_MAX - now ? UINT64_MAX : now + args[0].u;
-                      auto timer = std::make_shared<TimerSource>(instantAt(when));
-                      P2_TRY(results[0], ownPollable(call, io, std::move(timer)));
-                      return {};
-                    });
+  linker.defineFunc(
+      kMonotonic, "subscribe-instant",
+      [io](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
+        auto timer = std::make_shared<TimerSource>(instantAt(args[0].u));
+        P2_TRY(results[0], ownPollable(call, io, std::move(timer)));
+        return {};
+      });
+  linker.defineFunc(
+      kMonotonic, "subscribe-duration",
+      [io](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
+        uint64_t now = nowNs();
+        uint64_t when = args[0].u > UINT64_MAX - now ? UINT64_MAX : now + args[0].u;
+        auto timer = std::make_shared<TimerSource>(instantAt(when));
+        P2_TRY(results[0], ownPollable(call, io, std::move(timer)));
+        return {};
+      });
 }
 
 void defineWall(ComponentLinker& linker) {

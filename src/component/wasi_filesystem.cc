@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 #include "component/wasi_p2.h"
 
@@ -19,47 +20,27 @@ namespace tern::component::fs {
 using wasi::Errno;
 
 uint32_t errorCode(Errno e) {
-  switch (e) {
-    case Errno::kAcces: return 0;
-    case Errno::kAgain: return 1;
-    case Errno::kAlready: return 2;
-    case Errno::kBadf: return kBadDescriptor;
-    case Errno::kBusy: return 4;
-    case Errno::kDeadlk: return 5;
-    case Errno::kDquot: return 6;
-    case Errno::kExist: return 7;
-    case Errno::kFbig: return 8;
-    case Errno::kIlseq: return 9;
-    case Errno::kInprogress: return 10;
-    case Errno::kIntr: return 11;
-    case Errno::kInval: return kInvalid;
-    case Errno::kIsdir: return kIsDirectory;
-    case Errno::kLoop: return 15;
-    case Errno::kMlink: return 16;
-    case Errno::kMsgsize: return 17;
-    case Errno::kNametoolong: return 18;
-    case Errno::kNodev: return 19;
-    case Errno::kNoent: return 20;
-    case Errno::kNolck: return 21;
-    case Errno::kNomem: return 22;
-    case Errno::kNospc: return 23;
-    case Errno::kNotdir: return kNotDirectory;
-    case Errno::kNotempty: return 25;
-    case Errno::kNotrecoverable: return 26;
-    case Errno::kNotsup:
-    case Errno::kNosys: return 27;
-    case Errno::kNotty: return 28;
-    case Errno::kNxio: return 29;
-    case Errno::kOverflow: return 30;
-    case Errno::kPerm:
-    case Errno::kNotcapable: return kNotPermitted;
-    case Errno::kPipe: return 32;
-    case Errno::kRofs: return 33;
-    case Errno::kSpipe: return 34;
-    case Errno::kTxtbsy: return 35;
-    case Errno::kXdev: return 36;
-    default: return 13;  // io
+  // Preview 1 errno -> wasi:filesystem error-code case (WIT order); anything else is io.
+  // clang-format off
+  static constexpr std::pair<Errno, uint32_t> kMap[] = {
+      {Errno::kAcces, 0},        {Errno::kAgain, 1},            {Errno::kAlready, 2},
+      {Errno::kBadf, kBadDescriptor}, {Errno::kBusy, 4},        {Errno::kDeadlk, 5},
+      {Errno::kDquot, 6},        {Errno::kExist, 7},            {Errno::kFbig, 8},
+      {Errno::kIlseq, 9},        {Errno::kInprogress, 10},      {Errno::kIntr, 11},
+      {Errno::kInval, kInvalid}, {Errno::kIsdir, kIsDirectory}, {Errno::kLoop, 15},
+      {Errno::kMlink, 16},       {Errno::kMsgsize, 17},         {Errno::kNametoolong, 18},
+      {Errno::kNodev, 19},       {Errno::kNoent, 20},           {Errno::kNolck, 21},
+      {Errno::kNomem, 22},       {Errno::kNospc, 23},           {Errno::kNotdir, kNotDirectory},
+      {Errno::kNotempty, 25},    {Errno::kNotrecoverable, 26},  {Errno::kNotsup, 27},
+      {Errno::kNosys, 27},       {Errno::kNotty, 28},           {Errno::kNxio, 29},
+      {Errno::kOverflow, 30},    {Errno::kPerm, kNotPermitted}, {Errno::kNotcapable, kNotPermitted},
+      {Errno::kPipe, 32},        {Errno::kRofs, 33},            {Errno::kSpipe, 34},
+      {Errno::kTxtbsy, 35},      {Errno::kXdev, 36}};
+  // clang-format on
+  for (auto [from, to] : kMap) {
+    if (from == e) return to;
   }
+  return 13;  // io
 }
 
 Val errFromErrno() { return errVal(wasi::fromHostErrno(errno)); }
@@ -78,8 +59,8 @@ uint32_t descriptorType(mode_t mode) {
 namespace {
 
 Val datetimeVal(const struct timespec& ts) {
-  return Val::some(Val::record({Val::u64(static_cast<uint64_t>(ts.tv_sec)),
-                                Val::u32(static_cast<uint32_t>(ts.tv_nsec))}));
+  return Val::some(Val::record(
+      {Val::u64(static_cast<uint64_t>(ts.tv_sec)), Val::u32(static_cast<uint32_t>(ts.tv_nsec))}));
 }
 
 }  // namespace
@@ -91,11 +72,12 @@ Val statVal(const struct stat& st) {
 }
 
 void defineOp(ComponentLinker& linker, const FsTypes& t, std::string_view name, FsOp op) {
-  linker.defineFunc(kTypes, name, [t, op](HostCall& call, std::span<Val> args,
-                                          std::span<Val> results) -> Result<void> {
-    P2_TRY(results[0], op(call, t, args));
-    return {};
-  });
+  linker.defineFunc(
+      kTypes, name,
+      [t, op](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
+        P2_TRY(results[0], op(call, t, args));
+        return {};
+      });
 }
 
 namespace {
@@ -109,7 +91,8 @@ StreamStatus streamFailure(int host_errno) {
 // read-via-stream: preads from a moving offset; files are always ready.
 class FileInputStream final : public InputStream {
  public:
-  FileInputStream(std::shared_ptr<HostFd> fd, uint64_t offset) : fd_(std::move(fd)), offset_(offset) {}
+  FileInputStream(std::shared_ptr<HostFd> fd, uint64_t offset)
+      : fd_(std::move(fd)), offset_(offset) {}
   StreamStatus read(uint64_t len, bool, std::string& out) override {
     std::string buf(std::min(len, kMaxStreamChunk), '\0');
     ssize_t n;
@@ -184,7 +167,8 @@ Result<Val> writeStream(HostCall& call, const FsTypes& t, const Val& self, uint6
   P2_TRY(Descriptor * d, descriptorArg(call, t, self));
   if (auto e = fileAccess(*d, kFlagWrite)) return *e;
   if (!validOffset(offset)) return errVal(kInvalid);
-  P2_TRY(Val s, ownOutputStream(call, t.io, std::make_unique<FileOutputStream>(d->fd, offset, append)));
+  P2_TRY(Val s,
+         ownOutputStream(call, t.io, std::make_unique<FileOutputStream>(d->fd, offset, append)));
   return Val::ok(std::move(s));
 }
 
@@ -232,7 +216,8 @@ Result<Val> advise(HostCall& call, const FsTypes& t, std::span<Val> args) {
   if (d->directory) return errVal(kBadDescriptor);
   static constexpr int kAdvice[] = {POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
                                     POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED,   POSIX_FADV_NOREUSE};
-  if (!validOffset(args[1].u) || !validOffset(args[2].u) || args[3].disc >= 6) return errVal(kInvalid);
+  if (!validOffset(args[1].u) || !validOffset(args[2].u) || args[3].disc >= 6)
+    return errVal(kInvalid);
   int rc = posix_fadvise(d->host(), static_cast<off_t>(args[1].u), static_cast<off_t>(args[2].u),
                          kAdvice[args[3].disc]);
   if (rc != 0) return errVal(wasi::fromHostErrno(rc));
@@ -280,8 +265,8 @@ Result<Val> isSameObject(HostCall& call, const FsTypes& t, std::span<Val> args) 
   P2_TRY(Descriptor * a, descriptorArg(call, t, args[0]));
   P2_TRY(Descriptor * b, descriptorArg(call, t, args[1]));
   struct stat sa, sb;
-  bool same = fstat(a->host(), &sa) == 0 && fstat(b->host(), &sb) == 0 &&
-              sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  bool same = fstat(a->host(), &sa) == 0 && fstat(b->host(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+              sa.st_ino == sb.st_ino;
   return Val::boolean(same);
 }
 
@@ -305,7 +290,8 @@ Result<Val> readDirectory(HostCall& call, const FsTypes& t, std::span<Val> args)
     if (stream->entries.size() >= limits::kMaxDirEntries) break;
     struct stat st;
     uint32_t type = 0;
-    if (fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) type = descriptorType(st.st_mode);
+    if (fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+      type = descriptorType(st.st_mode);
     stream->entries.emplace_back(type, std::string(name));
   }
   closedir(dir);
@@ -314,18 +300,19 @@ Result<Val> readDirectory(HostCall& call, const FsTypes& t, std::span<Val> args)
 }
 
 void defineDirStream(ComponentLinker& linker, const FsTypes& t) {
-  linker.defineFunc(kTypes, "[method]directory-entry-stream.read-directory-entry",
-                    [t](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
-                      P2_TRY(auto* s, self<DirEntryStream>(call, t.dir_stream, args[0]));
-                      if (s->pos >= s->entries.size()) {
-                        results[0] = Val::ok(Val::none());
-                        return {};
-                      }
-                      auto& [type, name] = s->entries[s->pos++];
-                      results[0] = Val::ok(Val::some(
-                          Val::record({Val::enumCase(type), Val::string(std::move(name))})));
-                      return {};
-                    });
+  linker.defineFunc(
+      kTypes, "[method]directory-entry-stream.read-directory-entry",
+      [t](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
+        P2_TRY(auto* s, self<DirEntryStream>(call, t.dir_stream, args[0]));
+        if (s->pos >= s->entries.size()) {
+          results[0] = Val::ok(Val::none());
+          return {};
+        }
+        auto& [type, name] = s->entries[s->pos++];
+        results[0] =
+            Val::ok(Val::some(Val::record({Val::enumCase(type), Val::string(std::move(name))})));
+        return {};
+      });
 }
 
 // Each call hands out new descriptors (duplicated fds) for the pre-opened directories.
@@ -357,19 +344,20 @@ void defineMisc(ComponentLinker& linker, const FsTypes& t) {
                     [t](HostCall& call, std::span<Val>, std::span<Val> results) {
                       return getDirectories(call, t, results);
                     });
-  linker.defineFunc(kTypes, "filesystem-error-code",
-                    [t](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
-                      P2_TRY(auto* e, self<IoError>(call, t.io.error, args[0]));
-                      results[0] = e->fs_code >= 0
-                                       ? Val::some(Val::enumCase(static_cast<uint32_t>(e->fs_code)))
-                                       : Val::none();
-                      return {};
-                    });
-  linker.defineFunc(kTypes, "[method]descriptor.is-same-object",
-                    [t](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
-                      P2_TRY(results[0], isSameObject(call, t, args));
-                      return {};
-                    });
+  linker.defineFunc(
+      kTypes, "filesystem-error-code",
+      [t](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
+        P2_TRY(auto* e, self<IoError>(call, t.io.error, args[0]));
+        results[0] = e->fs_code >= 0 ? Val::some(Val::enumCase(static_cast<uint32_t>(e->fs_code)))
+                                     : Val::none();
+        return {};
+      });
+  linker.defineFunc(
+      kTypes, "[method]descriptor.is-same-object",
+      [t](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
+        P2_TRY(results[0], isSameObject(call, t, args));
+        return {};
+      });
 }
 
 }  // namespace

@@ -34,12 +34,12 @@ std::optional<Val> dirAccess(const Descriptor& d, bool mutate) {
 }
 
 // Resolves the descriptor argument at `index` as a directory for a path method.
-#define P2_DIR(var, index, mutate)                                 \
-  P2_TRY(Descriptor * var, descriptorArg(call, t, args[index]));   \
+#define P2_DIR(var, index, mutate)                              \
+  P2_TRY(Descriptor* var, descriptorArg(call, t, args[index])); \
   if (auto dir_err = dirAccess(*var, mutate)) return *dir_err
 
-#define P2_ERRNO_TRY(lhs, expr)                                    \
-  auto P2_TRY_CAT(p2_e_, __LINE__) = (expr);                       \
+#define P2_ERRNO_TRY(lhs, expr)                                                         \
+  auto P2_TRY_CAT(p2_e_, __LINE__) = (expr);                                            \
   if (!P2_TRY_CAT(p2_e_, __LINE__)) return errVal(P2_TRY_CAT(p2_e_, __LINE__).error()); \
   lhs = std::move(*P2_TRY_CAT(p2_e_, __LINE__))
 
@@ -62,13 +62,16 @@ Result<Val> openAt(HostCall& call, const FsTypes& t, std::span<Val> args) {
   P2_DIR(dir, 0, false);
   uint32_t path_flags = bitsOf(args[1]), oflags = bitsOf(args[3]), flags = bitsOf(args[4]);
   const std::string& path = args[2].bytes;
-  bool mutating = (oflags & (kOpenCreate | kOpenTruncate)) || (flags & (kFlagWrite | kFlagMutateDirectory));
+  bool mutating =
+      (oflags & (kOpenCreate | kOpenTruncate)) || (flags & (kFlagWrite | kFlagMutateDirectory));
   if (mutating && !(dir->flags & kFlagMutateDirectory)) return errVal(kNotPermitted);
   if (mutating && dir->read_only) return errVal(kNotPermitted);
-  if ((oflags & kOpenDirectory) && (oflags & (kOpenCreate | kOpenTruncate))) return errVal(kInvalid);
+  if ((oflags & kOpenDirectory) && (oflags & (kOpenCreate | kOpenTruncate)))
+    return errVal(kInvalid);
   P2_TRY(WasiP2Context * ctx, requireWasiContext(call));
   if (ctx->open_fds >= limits::kMaxFds) return errVal(Errno::kMfile);
-  P2_ERRNO_TRY(UniqueFd fd, wasi::sandbox::openBeneath(dir->host(), path, openFlags(path_flags, oflags, flags), 0666));
+  P2_ERRNO_TRY(UniqueFd fd, wasi::sandbox::openBeneath(dir->host(), path,
+                                                       openFlags(path_flags, oflags, flags), 0666));
   struct stat st;
   if (fstat(fd.get(), &st) != 0) return errFromErrno();
   int cur = fcntl(fd.get(), F_GETFL);
@@ -104,7 +107,8 @@ Result<Val> unlinkFileAt(HostCall& call, const FsTypes& t, std::span<Val> args) 
   if (pn.trailing_slash) {
     // "file/" names a directory that is not there; "dir/" is a directory.
     struct stat st;
-    if (fstatat(pn.parent.get(), pn.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errFromErrno();
+    if (fstatat(pn.parent.get(), pn.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      return errFromErrno();
     return errVal(S_ISDIR(st.st_mode) ? Errno::kIsdir : Errno::kNotdir);
   }
   if (unlinkat(pn.parent.get(), pn.name.c_str(), 0) != 0) return errFromErrno();
@@ -114,7 +118,8 @@ Result<Val> unlinkFileAt(HostCall& call, const FsTypes& t, std::span<Val> args) 
 // A non-directory cannot be created at a name with a trailing slash.
 Val trailingSlashCreateError(const ParentAndName& pn) {
   struct stat st;
-  if (fstatat(pn.parent.get(), pn.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errFromErrno();
+  if (fstatat(pn.parent.get(), pn.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return errFromErrno();
   return errVal(S_ISDIR(st.st_mode) ? Errno::kExist : Errno::kNotdir);
 }
 
@@ -152,7 +157,8 @@ Result<Val> renameAt(HostCall& call, const FsTypes& t, std::span<Val> args) {
   // renameat(2) never follows either final component; trailing slashes keep their POSIX meaning.
   std::string from = a.trailing_slash ? a.name + "/" : a.name;
   std::string to = b.trailing_slash ? b.name + "/" : b.name;
-  if (renameat(a.parent.get(), from.c_str(), b.parent.get(), to.c_str()) != 0) return errFromErrno();
+  if (renameat(a.parent.get(), from.c_str(), b.parent.get(), to.c_str()) != 0)
+    return errFromErrno();
   return Val::ok();
 }
 
@@ -171,10 +177,12 @@ Result<Val> linkAt(HostCall& call, const FsTypes& t, std::span<Val> args) {
     if (S_ISDIR(st.st_mode)) return errVal(kNotPermitted);
     char proc[64];
     std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", f.get());
-    if (linkat(AT_FDCWD, proc, b.parent.get(), b.name.c_str(), AT_SYMLINK_FOLLOW) != 0) return errFromErrno();
+    if (linkat(AT_FDCWD, proc, b.parent.get(), b.name.c_str(), AT_SYMLINK_FOLLOW) != 0)
+      return errFromErrno();
     return Val::ok();
   }
-  if (linkat(a.parent.get(), a.name.c_str(), b.parent.get(), b.name.c_str(), 0) != 0) return errFromErrno();
+  if (linkat(a.parent.get(), a.name.c_str(), b.parent.get(), b.name.c_str(), 0) != 0)
+    return errFromErrno();
   return Val::ok();
 }
 
@@ -182,7 +190,8 @@ Result<Val> linkAt(HostCall& call, const FsTypes& t, std::span<Val> args) {
 Result<Val> statPath(HostCall& call, const FsTypes& t, std::span<Val> args, struct stat& st) {
   P2_DIR(dir, 0, false);
   bool follow = bitsOf(args[1]) & kPathFollow;
-  P2_ERRNO_TRY(UniqueFd f, wasi::sandbox::openBeneath(dir->host(), args[2].bytes, O_PATH | (follow ? 0 : O_NOFOLLOW)));
+  P2_ERRNO_TRY(UniqueFd f, wasi::sandbox::openBeneath(dir->host(), args[2].bytes,
+                                                      O_PATH | (follow ? 0 : O_NOFOLLOW)));
   if (fstat(f.get(), &st) != 0) return errFromErrno();
   return Val::ok();
 }
@@ -249,10 +258,12 @@ Result<Val> setTimesAt(HostCall& call, const FsTypes& t, std::span<Val> args) {
   const std::string& path = args[2].bytes;
   P2_ERRNO_TRY(ParentAndName pn, wasi::sandbox::openParent(dir->host(), path));
   struct stat st;
-  if (fstatat(pn.parent.get(), pn.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errFromErrno();
+  if (fstatat(pn.parent.get(), pn.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return errFromErrno();
   bool follow = bitsOf(args[1]) & kPathFollow;
   if (!follow || (!S_ISLNK(st.st_mode) && !pn.trailing_slash)) {
-    if (utimensat(pn.parent.get(), pn.name.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0) return errFromErrno();
+    if (utimensat(pn.parent.get(), pn.name.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0)
+      return errFromErrno();
     return Val::ok();
   }
   // Following a link: resolve it beneath the directory, then set the times on what it reached.

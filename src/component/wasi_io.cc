@@ -90,36 +90,39 @@ Result<Val> pollList(HostCall& call, std::span<PollSource* const> sources) {
 }
 
 void definePoll(ComponentLinker& linker, const IoTypes& io) {
-  linker.defineFunc(kPoll, "[method]pollable.ready", [io](HostCall& call, std::span<Val> args,
-                                                          std::span<Val> results) -> Result<void> {
-    P2_TRY(auto* p, self<Pollable>(call, io.pollable, args[0]));
-    results[0] = Val::boolean(p->source->ready());
-    return {};
-  });
+  linker.defineFunc(
+      kPoll, "[method]pollable.ready",
+      [io](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
+        P2_TRY(auto* p, self<Pollable>(call, io.pollable, args[0]));
+        results[0] = Val::boolean(p->source->ready());
+        return {};
+      });
   linker.defineFunc(kPoll, "[method]pollable.block",
                     [io](HostCall& call, std::span<Val> args, std::span<Val>) -> Result<void> {
                       P2_TRY(auto* p, self<Pollable>(call, io.pollable, args[0]));
                       return waitReady(call, *p->source);
                     });
-  linker.defineFunc(kPoll, "poll", [io](HostCall& call, std::span<Val> args,
-                                        std::span<Val> results) -> Result<void> {
-    std::vector<PollSource*> sources;
-    for (const Val& v : args[0].items) {
-      P2_TRY(auto* p, self<Pollable>(call, io.pollable, v));
-      sources.push_back(p->source.get());
-    }
-    P2_TRY(results[0], pollList(call, sources));
-    return {};
-  });
+  linker.defineFunc(
+      kPoll, "poll",
+      [io](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
+        std::vector<PollSource*> sources;
+        for (const Val& v : args[0].items) {
+          P2_TRY(auto* p, self<Pollable>(call, io.pollable, v));
+          sources.push_back(p->source.get());
+        }
+        P2_TRY(results[0], pollList(call, sources));
+        return {};
+      });
 }
 
 void defineError(ComponentLinker& linker, const IoTypes& io) {
-  linker.defineFunc(kError, "[method]error.to-debug-string",
-                    [io](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
-                      P2_TRY(auto* e, self<IoError>(call, io.error, args[0]));
-                      results[0] = Val::string(e->message);
-                      return {};
-                    });
+  linker.defineFunc(
+      kError, "[method]error.to-debug-string",
+      [io](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
+        P2_TRY(auto* e, self<IoError>(call, io.error, args[0]));
+        results[0] = Val::string(e->message);
+        return {};
+      });
 }
 
 // Reads (or skips) up to `len` bytes; blocking variants wait for data first.
@@ -147,18 +150,20 @@ void defineInputStream(ComponentLinker& linker, const IoTypes& io) {
                 Op{"[method]input-stream.blocking-read", true, false},
                 Op{"[method]input-stream.skip", false, true},
                 Op{"[method]input-stream.blocking-skip", true, true}}) {
-    linker.defineFunc(kStreams, op.name, [io, op](HostCall& call, std::span<Val> args,
-                                                  std::span<Val> results) -> Result<void> {
-      P2_TRY(results[0], readOp(call, io, args[0], args[1].u, op.blocking, op.skip));
-      return {};
-    });
+    linker.defineFunc(
+        kStreams, op.name,
+        [io, op](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
+          P2_TRY(results[0], readOp(call, io, args[0], args[1].u, op.blocking, op.skip));
+          return {};
+        });
   }
-  linker.defineFunc(kStreams, "[method]input-stream.subscribe",
-                    [io](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
-                      P2_TRY(auto* s, self<InputStream>(call, io.input_stream, args[0]));
-                      P2_TRY(results[0], ownPollable(call, io, s->readiness()));
-                      return {};
-                    });
+  linker.defineFunc(
+      kStreams, "[method]input-stream.subscribe",
+      [io](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
+        P2_TRY(auto* s, self<InputStream>(call, io.input_stream, args[0]));
+        P2_TRY(results[0], ownPollable(call, io, s->readiness()));
+        return {};
+      });
 }
 
 // Writes `data` after checking the stream's grant (writing more than check-write allows traps,
@@ -205,21 +210,22 @@ void defineOutputWrites(ComponentLinker& linker, const IoTypes& io) {
                 Op{"[method]output-stream.blocking-write-and-flush", false, true, true},
                 Op{"[method]output-stream.write-zeroes", true, false, false},
                 Op{"[method]output-stream.blocking-write-zeroes-and-flush", true, true, true}}) {
-    linker.defineFunc(kStreams, op.name, [io, op](HostCall& call, std::span<Val> args,
-                                                  std::span<Val> results) -> Result<void> {
-      P2_TRY(auto* s, self<OutputStream>(call, io.output_stream, args[0]));
-      std::string zeroes;
-      if (op.zeroes) {
-        if (args[1].u > kMaxStreamChunk) {
-          return hostTrap("wasi:io/streams: write-zeroes of more than ",
-                          std::to_string(kMaxStreamChunk), " bytes");
-        }
-        zeroes.assign(args[1].u, '\0');
-      }
-      std::string_view data = op.zeroes ? std::string_view(zeroes) : args[1].bytes;
-      P2_TRY(results[0], writeOp(call, io, *s, data, op.flush, op.blocking));
-      return {};
-    });
+    linker.defineFunc(
+        kStreams, op.name,
+        [io, op](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
+          P2_TRY(auto* s, self<OutputStream>(call, io.output_stream, args[0]));
+          std::string zeroes;
+          if (op.zeroes) {
+            if (args[1].u > kMaxStreamChunk) {
+              return hostTrap("wasi:io/streams: write-zeroes of more than ",
+                              std::to_string(kMaxStreamChunk), " bytes");
+            }
+            zeroes.assign(args[1].u, '\0');
+          }
+          std::string_view data = op.zeroes ? std::string_view(zeroes) : args[1].bytes;
+          P2_TRY(results[0], writeOp(call, io, *s, data, op.flush, op.blocking));
+          return {};
+        });
   }
 }
 
@@ -251,42 +257,45 @@ Result<Val> spliceOp(HostCall& call, const IoTypes& io, std::span<Val> args, boo
 
 void defineOutputStream(ComponentLinker& linker, const IoTypes& io) {
   defineOutputWrites(linker, io);
-  linker.defineFunc(kStreams, "[method]output-stream.check-write",
-                    [io](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
-                      P2_TRY(auto* s, self<OutputStream>(call, io.output_stream, args[0]));
-                      uint64_t permitted = 0;
-                      StreamStatus st = s->checkWrite(permitted);
-                      permitted = std::min(permitted, kMaxStreamChunk);
-                      if (st.kind == StreamStatus::kOk) {
-                        results[0] = Val::ok(Val::u64(permitted));
-                        return {};
-                      }
-                      P2_TRY(results[0], streamError(call, io, st));
-                      return {};
-                    });
+  linker.defineFunc(
+      kStreams, "[method]output-stream.check-write",
+      [io](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
+        P2_TRY(auto* s, self<OutputStream>(call, io.output_stream, args[0]));
+        uint64_t permitted = 0;
+        StreamStatus st = s->checkWrite(permitted);
+        permitted = std::min(permitted, kMaxStreamChunk);
+        if (st.kind == StreamStatus::kOk) {
+          results[0] = Val::ok(Val::u64(permitted));
+          return {};
+        }
+        P2_TRY(results[0], streamError(call, io, st));
+        return {};
+      });
   for (bool blocking : {false, true}) {
-    linker.defineFunc(kStreams,
-                      blocking ? "[method]output-stream.blocking-flush" : "[method]output-stream.flush",
-                      [io, blocking](HostCall& call, std::span<Val> args,
-                                     std::span<Val> results) -> Result<void> {
-                        P2_TRY(auto* s, self<OutputStream>(call, io.output_stream, args[0]));
-                        P2_TRY(results[0], writeOp(call, io, *s, {}, true, blocking));
-                        return {};
-                      });
-    linker.defineFunc(kStreams,
-                      blocking ? "[method]output-stream.blocking-splice" : "[method]output-stream.splice",
-                      [io, blocking](HostCall& call, std::span<Val> args,
-                                     std::span<Val> results) -> Result<void> {
-                        P2_TRY(results[0], spliceOp(call, io, args, blocking));
-                        return {};
-                      });
+    linker.defineFunc(
+        kStreams, blocking ? "[method]output-stream.blocking-flush" : "[method]output-stream.flush",
+        [io, blocking](HostCall& call, std::span<Val> args,
+                       std::span<Val> results) -> Result<void> {
+          P2_TRY(auto* s, self<OutputStream>(call, io.output_stream, args[0]));
+          P2_TRY(results[0], writeOp(call, io, *s, {}, true, blocking));
+          return {};
+        });
+    linker.defineFunc(
+        kStreams,
+        blocking ? "[method]output-stream.blocking-splice" : "[method]output-stream.splice",
+        [io, blocking](HostCall& call, std::span<Val> args,
+                       std::span<Val> results) -> Result<void> {
+          P2_TRY(results[0], spliceOp(call, io, args, blocking));
+          return {};
+        });
   }
-  linker.defineFunc(kStreams, "[method]output-stream.subscribe",
-                    [io](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
-                      P2_TRY(auto* s, self<OutputStream>(call, io.output_stream, args[0]));
-                      P2_TRY(results[0], ownPollable(call, io, s->readiness()));
-                      return {};
-                    });
+  linker.defineFunc(
+      kStreams, "[method]output-stream.subscribe",
+      [io](HostCall& call, std::span<Val> args, std::span<Val> results) -> Result<void> {
+        P2_TRY(auto* s, self<OutputStream>(call, io.output_stream, args[0]));
+        P2_TRY(results[0], ownPollable(call, io, s->readiness()));
+        return {};
+      });
 }
 
 }  // namespace
@@ -330,7 +339,7 @@ Result<Val> ownOutputStream(HostCall& call, const IoTypes& io, std::unique_ptr<O
 
 Result<Val> ownPollable(HostCall& call, const IoTypes& io, std::shared_ptr<PollSource> source) {
   P2_TRY(uint32_t rep,
-                  call.resources().add(io.pollable, std::make_unique<Pollable>(std::move(source))));
+         call.resources().add(io.pollable, std::make_unique<Pollable>(std::move(source))));
   return Val::own(rep);
 }
 
@@ -343,8 +352,8 @@ Result<Val> streamError(HostCall& call, const IoTypes& io, const StreamStatus& s
     case StreamStatus::kFailed:
       break;
   }
-  P2_TRY(uint32_t rep, call.resources().add(io.error, std::make_unique<IoError>(
-                                                                   status.error, status.fs_code)));
+  P2_TRY(uint32_t rep,
+         call.resources().add(io.error, std::make_unique<IoError>(status.error, status.fs_code)));
   return Val::err(Val::variant(0, Val::own(rep)));
 }
 

@@ -76,9 +76,9 @@ struct WasiP2Context {
   WasiP2Context& operator=(const WasiP2Context&) = delete;
 
   // Configuration (set by the embedder before the session runs).
-  std::vector<std::string> args;                            // argv, argv[0] included
-  std::vector<std::pair<std::string, std::string>> env;     // exactly what the guest sees
-  std::vector<wasi::Preopen> preopens;                      // preopens.get-directories order
+  std::vector<std::string> args;                         // argv, argv[0] included
+  std::vector<std::pair<std::string, std::string>> env;  // exactly what the guest sees
+  std::vector<wasi::Preopen> preopens;                   // preopens.get-directories order
   wasi::StdinMode stdin_mode = wasi::StdinMode::kEmpty;
   std::string stdin_bytes;  // kBytes only
   WasiP2Output stdout_output;
@@ -104,8 +104,8 @@ struct WasiP2Context {
   // Host state, used by the wasi_*.cc host functions.
   StdioSink stdout_sink{1};
   StdioSink stderr_sink{2};
-  size_t stdin_pos = 0;                            // kBytes: bytes already read
-  std::vector<wasi::UniqueFd> preopen_fds;         // one per preopens entry, once opened
+  size_t stdin_pos = 0;                     // kBytes: bytes already read
+  std::vector<wasi::UniqueFd> preopen_fds;  // one per preopens entry, once opened
   size_t open_fds = 0;  // host fds held by this session's descriptors (at most limits::kMaxFds)
   std::optional<std::pair<uint64_t, uint64_t>> insecure_seed;
 };

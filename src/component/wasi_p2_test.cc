@@ -31,7 +31,9 @@ TEST_F(WasiP2Test, StdoutCaptureTakesWritesAndBlockingWriteAndFlush) {
   Val r = ok(kStreams, "[method]output-stream.blocking-write-and-flush",
              {Val::borrow(out.rep()), Val::byteList("world\n")});
   EXPECT_TRUE(r.isOk());
-  EXPECT_TRUE(ok(kStreams, "[method]output-stream.write-zeroes", {Val::borrow(out.rep()), Val::u64(2)}).isOk());
+  EXPECT_TRUE(
+      ok(kStreams, "[method]output-stream.write-zeroes", {Val::borrow(out.rep()), Val::u64(2)})
+          .isOk());
   EXPECT_EQ(ctx_.capturedStdout(), std::string("hello world\n\0\0", 14));
   EXPECT_TRUE(ctx_.capturedStderr().empty());
 }
@@ -75,7 +77,8 @@ TEST_F(WasiP2Test, StdinBytesReadThenClosed) {
   EXPECT_EQ(a.payload().bytes, "hel");
   Val s = ok(kStreams, "[method]input-stream.skip", {Val::borrow(in.rep()), Val::u64(1)});
   EXPECT_EQ(s.payload().u, 1u);
-  Val b = ok(kStreams, "[method]input-stream.blocking-read", {Val::borrow(in.rep()), Val::u64(100)});
+  Val b =
+      ok(kStreams, "[method]input-stream.blocking-read", {Val::borrow(in.rep()), Val::u64(100)});
   EXPECT_EQ(b.payload().bytes, "o");
   Val c = ok(kStreams, "[method]input-stream.read", {Val::borrow(in.rep()), Val::u64(1)});
   ASSERT_FALSE(c.isOk());
@@ -142,7 +145,8 @@ TEST_F(WasiP2Test, MonotonicClockAndDurationPollable) {
 
 TEST_F(WasiP2Test, PollReturnsTheReadyIndices) {
   uint64_t now = ok("wasi:clocks/monotonic-clock@0.2.12", "now", {}).u;
-  Val late = ok("wasi:clocks/monotonic-clock@0.2.12", "subscribe-instant", {Val::u64(now + 10'000'000'000ull)});
+  Val late = ok("wasi:clocks/monotonic-clock@0.2.12", "subscribe-instant",
+                {Val::u64(now + 10'000'000'000ull)});
   Val soon = ok("wasi:clocks/monotonic-clock@0.2.12", "subscribe-duration", {Val::u64(5'000'000)});
   auto t0 = Clock::now();
   Val ready = ok(kPoll, "poll", {Val::list({Val::borrow(late.rep()), Val::borrow(soon.rep())})});
@@ -152,14 +156,16 @@ TEST_F(WasiP2Test, PollReturnsTheReadyIndices) {
   ctx_.stdout_output.mode = Mode::kDiscard;
   Val out = stdoutStream();
   Val ready_now = ok(kStreams, "[method]output-stream.subscribe", {Val::borrow(out.rep())});
-  Val both = ok(kPoll, "poll", {Val::list({Val::borrow(late.rep()), Val::borrow(ready_now.rep())})});
+  Val both =
+      ok(kPoll, "poll", {Val::list({Val::borrow(late.rep()), Val::borrow(ready_now.rep())})});
   ASSERT_EQ(both.items.size(), 1u);
   EXPECT_EQ(both.items[0].u, 1u);
 }
 
 TEST_F(WasiP2Test, BlockingPastTheDeadlineTraps) {
   ctx_.deadline = Clock::now() + std::chrono::milliseconds(50);
-  Val p = ok("wasi:clocks/monotonic-clock@0.2.12", "subscribe-duration", {Val::u64(60'000'000'000ull)});
+  Val p =
+      ok("wasi:clocks/monotonic-clock@0.2.12", "subscribe-duration", {Val::u64(60'000'000'000ull)});
   auto t0 = Clock::now();
   auto r = call(kPoll, "[method]pollable.block", {Val::borrow(p.rep())});
   ASSERT_FALSE(r.has_value());
@@ -205,7 +211,8 @@ TEST_F(WasiP2Test, StreamErrorCarriesAnErrorResource) {
   EXPECT_EQ(code.payload().disc, 13u);
   Val plain = streamError(hc, io_, StreamStatus::failed("other")).value();
   uint32_t rep2 = plain.payload().payload().rep();
-  EXPECT_FALSE(ok("wasi:filesystem/types@0.2.12", "filesystem-error-code", {Val::borrow(rep2)}).isSome());
+  EXPECT_FALSE(
+      ok("wasi:filesystem/types@0.2.12", "filesystem-error-code", {Val::borrow(rep2)}).isSome());
   EXPECT_TRUE(streamError(hc, io_, StreamStatus::ok()).value().isOk());
 }
 
@@ -214,7 +221,9 @@ TEST_F(WasiP2Test, RandomBytesAndLimits) {
   Val b = ok("wasi:random/random@0.2.12", "get-random-bytes", {Val::u64(32)});
   ASSERT_EQ(a.bytes.size(), 32u);
   EXPECT_NE(a.bytes, b.bytes);
-  EXPECT_EQ(ok("wasi:random/insecure@0.2.12", "get-insecure-random-bytes", {Val::u64(5)}).bytes.size(), 5u);
+  EXPECT_EQ(
+      ok("wasi:random/insecure@0.2.12", "get-insecure-random-bytes", {Val::u64(5)}).bytes.size(),
+      5u);
   EXPECT_NE(ok("wasi:random/random@0.2.12", "get-random-u64", {}).u,
             ok("wasi:random/random@0.2.12", "get-random-u64", {}).u);
   auto big = call("wasi:random/random@0.2.12", "get-random-bytes", {Val::u64(kMaxRandomBytes + 1)});
@@ -229,7 +238,8 @@ TEST_F(WasiP2Test, RandomBytesAndLimits) {
 TEST_F(WasiP2Test, WallClockIsNearTheSystemClock) {
   Val now = ok("wasi:clocks/wall-clock@0.2.12", "now", {});
   auto sys = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
   EXPECT_NEAR(static_cast<double>(now.items[0].u), static_cast<double>(sys), 5.0);
   EXPECT_LT(now.items[1].u, 1'000'000'000u);
 }

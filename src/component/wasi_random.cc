@@ -52,7 +52,8 @@ Result<void> insecureSeed(HostCall& call, std::span<Val>, std::span<Val> results
     TERN_TRY(fillRandom(seed, sizeof seed));
     ctx->insecure_seed.emplace(seed[0], seed[1]);
   }
-  results[0] = Val::tuple({Val::u64(ctx->insecure_seed->first), Val::u64(ctx->insecure_seed->second)});
+  results[0] =
+      Val::tuple({Val::u64(ctx->insecure_seed->first), Val::u64(ctx->insecure_seed->second)});
   return {};
 }
 

@@ -25,7 +25,8 @@ std::unexpected<Error> hostTrap(Parts&&... parts) {
 template <class T>
 Result<T*> self(HostCall& call, const ResourceType* type, const Val& handle) {
   T* object = call.resources().get<T>(type, handle.rep());
-  if (!object) return hostTrap("wasi: no live ", type ? type->name : "resource", " for this handle");
+  if (!object)
+    return hostTrap("wasi: no live ", type ? type->name : "resource", " for this handle");
   return object;
 }
 
@@ -35,7 +36,7 @@ Result<T*> self(HostCall& call, const ResourceType* type, const Val& handle) {
 #define P2_TRY_CAT(a, b) P2_TRY_CAT2(a, b)
 // `P2_TRY(auto* x, expr);` or `P2_TRY(results[0], expr);`: assign the value or return the error.
 #define P2_TRY(lhs, expr) P2_TRY_IMPL(P2_TRY_CAT(p2_try_, __LINE__), lhs, expr)
-#define P2_TRY_IMPL(tmp, lhs, expr)                                   \
-  auto tmp = (expr);                                                  \
-  if (!tmp) return ::tern::fail(std::move(tmp).error());              \
+#define P2_TRY_IMPL(tmp, lhs, expr)                      \
+  auto tmp = (expr);                                     \
+  if (!tmp) return ::tern::fail(std::move(tmp).error()); \
   lhs = std::move(*tmp)

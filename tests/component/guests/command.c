@@ -12,14 +12,16 @@
 
 // wasi:cli/exit@0.2.x exit-with-code, imported directly (the preview 1 adapter maps proc_exit(n)
 // to exit(err) for every n != 0).
-__attribute__((import_module("wasi:cli/exit@0.2.12"), import_name("exit-with-code")))
-void exit_with_code(int code);
+__attribute__((import_module("wasi:cli/exit@0.2.12"), import_name("exit-with-code"))) void
+exit_with_code(int code);
 
 static int tryOpen(const char* path, const char* mode) {
   FILE* f = fopen(path, mode);
   if (!f) {
-    printf("%s: %s\n", path, errno == EPERM ? "EPERM" : errno == ENOTCAPABLE ? "ENOTCAPABLE"
-                                                                           : strerror(errno));
+    printf("%s: %s\n", path,
+           errno == EPERM         ? "EPERM"
+           : errno == ENOTCAPABLE ? "ENOTCAPABLE"
+                                  : strerror(errno));
     return 1;
   }
   fclose(f);
