@@ -42,7 +42,7 @@ uint16_t AllowedHosts::defaultPort(std::string_view scheme) {
 
 Result<AllowedHosts::Pattern> AllowedHosts::parseOne(std::string_view e, bool& self) {
   if (e.find("{{") != std::string_view::npos) {
-    return fail(ErrorCode::kInvalidArgument, "variable templates are not supported yet");
+    return fail(ErrorCode::kInvalidArgument, "unexpanded variable template (application variables are expanded at load by host services)");
   }
   size_t sep = e.find("://");
   if (sep == std::string_view::npos || sep == 0) {

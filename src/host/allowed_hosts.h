@@ -7,7 +7,8 @@
 //   port    a number, a range `8000..8080` (end exclusive, as Rust ranges), or `*`; absent: the
 //           scheme's well-known port (http 80, https 443, redis 6379, ...), an error for `*://`.
 // A path other than `/` is an error. `insecure:allow-all` allows everything. `{{ var }}`
-// templates are not expanded here: they are reported as unsupported.
+// templates are expanded before parsing (AppServices, from application variables); one left
+// here is an error.
 //
 // Thread safety: immutable after parse(); share freely.
 #pragma once

@@ -102,6 +102,15 @@ Result<std::unique_ptr<AppServices>> AppServices::create(const manifest::Manifes
       if (!v) return where(Error{v.error().code, "variable `" + name + "`: " + v.error().message});
       cs.variables.emplace(name, std::move(*v));
     }
+    // Spin: `allowed_outbound_hosts` entries may use application variables (`{{ name }}`).
+    for (const auto& entry : c.allowed_outbound_hosts) {
+      auto v = expandTemplate(entry, *values);
+      if (!v) {
+        return where(Error{v.error().code, "allowed_outbound_hosts `" + entry + "`: " +
+                                               v.error().message});
+      }
+      cs.allowed_outbound_hosts.push_back(std::move(*v));
+    }
     app->components_.emplace(c.id, std::move(cs));
   }
   TERN_TRY(app->runSqliteStatements(options.sqlite_statements));

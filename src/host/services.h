@@ -28,6 +28,8 @@ struct ComponentServices {
   std::map<std::string, std::shared_ptr<SqlDatabase>, std::less<>> databases;
   // The component's `variables`, templates expanded: what variables.get / wasi:config see.
   std::map<std::string, std::string, std::less<>> variables;
+  // The component's `allowed_outbound_hosts` with `{{ name }}` application variables expanded.
+  std::vector<std::string> allowed_outbound_hosts;
 
   KvStore* store(std::string_view label) const;
   SqlDatabase* database(std::string_view name) const;

@@ -104,6 +104,25 @@ TEST_F(ServicesTest, VariablesFromEnvironmentStaticConfigAndDefaults) {
   EXPECT_EQ((*app)->component("nope"), nullptr);
 }
 
+TEST_F(ServicesTest, AllowedOutboundHostsExpandApplicationVariables) {
+  auto m = manifest(std::string("[variables]\napi_host = { default = \"127.0.0.1\" }\n") +
+                    kTrigger +
+                    "allowed_outbound_hosts = [\"http://{{ api_host }}:8080\", \"https://x.dev\"]\n");
+  env_["SPIN_VARIABLE_API_HOST"] = "10.1.2.3";
+  auto app = AppServices::create(m, options_);
+  ASSERT_TRUE(app.has_value()) << app.error().message;
+  const ComponentServices* web = (*app)->component("web");
+  ASSERT_NE(web, nullptr);
+  EXPECT_EQ(web->allowed_outbound_hosts,
+            (std::vector<std::string>{"http://10.1.2.3:8080", "https://x.dev"}));
+
+  auto bad = manifest(std::string(kTrigger) + "allowed_outbound_hosts = [\"http://{{ nope }}\"]\n");
+  auto app2 = AppServices::create(bad, options_);
+  ASSERT_FALSE(app2.has_value());
+  EXPECT_NE(app2.error().message.find("allowed_outbound_hosts"), std::string::npos)
+      << app2.error().message;
+}
+
 TEST_F(ServicesTest, MissingRequiredVariableFailsAtLoadNamingIt) {
   auto m = manifest(std::string("[variables]\napi_key = { required = true, secret = true }\n") +
                     kTrigger);

@@ -87,7 +87,9 @@ Result<std::unique_ptr<HttpComponent>> HttpComponent::create(
                 "); a WASI command module needs `executor = { type = \"wagi\" }`");
   }
   h->handler_interface_ = e->name;
-  auto hosts = host::AllowedHosts::parse(c.allowed_outbound_hosts);
+  // With host services, application variables in the entries are already expanded.
+  auto hosts = host::AllowedHosts::parse(services ? services->allowed_outbound_hosts
+                                                  : c.allowed_outbound_hosts);
   if (!hosts) return fail(ErrorCode::kInvalidArgument, hosts.error().message);
   host::OutboundOptions oo;
   oo.component_id = c.id;
