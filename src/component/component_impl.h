@@ -41,6 +41,7 @@ struct HostImportFunc {
   std::string interface;
   std::string name;
   const FuncSig* sig = nullptr;
+  uint32_t hook_id = 0;  // hooks::hostInterfaceId of the interface (interned once, at plan time)
 };
 
 // A component function defined by `canon lift`.

@@ -2,6 +2,7 @@
 // instance/component types whose declarations are read again per import (fresh resources).
 #include <algorithm>
 
+#include "common/host_call_hook.h"
 #include "common/limits.h"
 #include "component/component_build.h"
 
@@ -304,7 +305,9 @@ Result<Item> Builder::abstractItem(Reader& r, Scope& s, Plan& plan, const bin::E
       it.func.sig = s.types[d.index].func;
       it.func.host = true;
       it.func.index = uint32_t(plan.host_funcs.size());
-      plan.host_funcs.push_back(HostImportFunc{iface == name ? "" : iface, name, it.func.sig});
+      // A bare function import counts under its own name (it has no interface).
+      plan.host_funcs.push_back(HostImportFunc{iface == name ? "" : iface, name, it.func.sig,
+                                               hooks::hostInterfaceId(iface)});
       return it;
     }
     case Sort::kType: {

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
+#include "common/host_call_hook.h"
 #include "component/component.h"
 #include "component/component_test_util.h"
 
@@ -244,6 +246,38 @@ TEST_F(ComponentValues, TrapPoisonsTheInstance) {
   auto again = call("post-count", {});
   ASSERT_FALSE(again);
   EXPECT_NE(again.error().message.find("trapped earlier"), std::string::npos);
+}
+
+// Counts host calls per interface id, as observe/ does for its host-call metric.
+class CountingObserver final : public hooks::HostCallObserver {
+ public:
+  void hostCallBegin(uint32_t id, std::string_view function) noexcept override {
+    ++calls[id];
+    functions.emplace_back(function);
+  }
+  void hostCallEnd(uint32_t id, bool failed) noexcept override { failures[id] += failed ? 1 : 0; }
+  std::optional<hooks::TraceHeaders> traceHeaders() const override { return std::nullopt; }
+  std::map<uint32_t, int> calls, failures;
+  std::vector<std::string> functions;
+};
+
+TEST_F(ComponentValues, HostCallsAreReportedPerInterface) {
+  CountingObserver observer;
+  hooks::setHostCallObserver(&observer);
+  EXPECT_EQ(call1("string", {Val::string("x")}).bytes, "<x>");
+  // The same host function, now failing: the call is reported as failed.
+  define("h-string", [](HostCall&, std::span<Val>, std::span<Val>) -> Result<void> {
+    return fail(ErrorCode::kInvalidArgument, "refused");
+  });
+  auto refused = call("string", {Val::string("y")});
+  hooks::setHostCallObserver(nullptr);
+  ASSERT_FALSE(refused);
+  // A bare function import counts under its own name.
+  uint32_t id = hooks::hostInterfaceId("h-string");
+  EXPECT_EQ(observer.calls[id], 2);
+  EXPECT_EQ(observer.failures[id], 1);
+  EXPECT_EQ(observer.calls.size(), 1u);  // no other host function ran
+  EXPECT_EQ(observer.functions, (std::vector<std::string>{"h-string", "h-string"}));
 }
 
 TEST_F(ComponentValues, MissingHostFunctionIsUnlinkable) {

@@ -1,8 +1,9 @@
 // Component instantiation and calls: runs the compile-time plan as a flat loop over slots, and
 // adapts between host values and core code (canon lower for imports, canon lift for exports).
-#include "component/instance_state.h"
-
 #include <string>
+
+#include "common/host_call_hook.h"
+#include "component/instance_state.h"
 
 namespace tern::component {
 
@@ -150,8 +151,14 @@ Result<void> InstanceState::callLowered(const LoweredFunc& f, std::span<const Va
   if (!vals) return fail(vals.error());
   std::vector<Val> out(f.results.size());
   if (f.host) {
+    const HostImportFunc& h = data_.plan.host_funcs[f.target];
+    hooks::HostCallScope scope(h.hook_id, h.name);
     HostCall call(session_, owner_);
-    TERN_TRY((*linked_->funcs[f.target])(call, *vals, out));
+    auto r = (*linked_->funcs[f.target])(call, *vals, out);
+    if (!r) {
+      scope.failed();
+      return fail(r.error());
+    }
   } else {
     auto r = callLifted(data_.plan.lifted[f.target], *vals);
     if (!r) return fail(r.error());

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "common/host_call_hook.h"
 #include "host/curl_api.h"
 
 namespace tern::host {
@@ -214,6 +215,28 @@ class CurlOutbound final : public component::OutboundHttp {
   OutboundOptions options_;
 };
 
+bool hasHeader(const FieldList& headers, std::string_view name) {
+  return std::any_of(headers.begin(), headers.end(), [&](const auto& h) {
+    return h.first.size() == name.size() &&
+           std::equal(name.begin(), name.end(), h.first.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) ==
+                    std::tolower(static_cast<unsigned char>(b));
+           });
+  });
+}
+
+// W3C Trace Context of the current span, unless the guest set its own traceparent.
+template <typename Add>
+void addTraceHeaders(const FieldList& headers, Add&& add) {
+  if (hasHeader(headers, "traceparent")) return;
+  auto trace = hooks::currentTraceHeaders();
+  if (!trace) return;
+  add("traceparent: " + trace->traceparent);
+  if (!trace->tracestate.empty() && !hasHeader(headers, "tracestate")) {
+    add("tracestate: " + trace->tracestate);
+  }
+}
+
 long msUntil(Clock::time_point deadline, std::chrono::milliseconds cap) {
   auto now = Clock::now();
   if (deadline <= now) return 1;
@@ -245,6 +268,7 @@ HttpResult<IncomingHttpResponse> CurlOutbound::perform(const OutgoingHttpRequest
     }
   };
   for (const auto& [k, v] : r.headers) add(k + ": " + v);
+  addTraceHeaders(r.headers, add);
   add("Expect:");  // no 100-continue round trip
   long total_ms = msUntil(deadline, options_.timeout);
   long connect_ms = total_ms;

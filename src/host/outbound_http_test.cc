@@ -8,6 +8,8 @@
 #include <boost/beast.hpp>
 #include <thread>
 
+#include "common/host_call_hook.h"
+
 namespace tern::host {
 namespace {
 
@@ -55,6 +57,8 @@ class LoopbackServer {
         res.body() = "hello from loopback";
       } else if (target.starts_with("/echo")) {
         res.set("x-got-header", std::string(req["x-custom"]));
+        res.set("x-got-traceparent", std::string(req["traceparent"]));
+        res.set("x-got-tracestate", std::string(req["tracestate"]));
         res.body() = std::string(req.method_string()) + " " + target + " " + req.body();
       } else if (target == "/big") {
         res.body() = std::string(2u << 20, 'b');
@@ -124,6 +128,49 @@ TEST(OutboundHttp, SendsMethodHeadersAndBody) {
   bool found = false;
   for (const auto& [k, v] : res->headers) found = found || (k == "x-got-header" && v == "abc");
   EXPECT_TRUE(found);
+}
+
+std::string responseHeader(const component::IncomingHttpResponse& res, std::string_view name) {
+  for (const auto& [k, v] : res.headers) {
+    if (k == name) return v;
+  }
+  return "<absent>";
+}
+
+// The current span's trace context, as observe/ reports it for a traced request.
+class FixedTraceObserver final : public hooks::HostCallObserver {
+ public:
+  void hostCallBegin(uint32_t, std::string_view) noexcept override {}
+  void hostCallEnd(uint32_t, bool) noexcept override {}
+  std::optional<hooks::TraceHeaders> traceHeaders() const override {
+    return hooks::TraceHeaders{"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                               "vendor=abc"};
+  }
+};
+
+TEST(OutboundHttp, CarriesTheCurrentTraceContextUnlessTheGuestSetsOne) {
+  LoopbackServer server;
+  auto out = outbound({"http://127.0.0.1:*"});
+  auto plain = out->send(request(server.port(), "/echo"), in(std::chrono::seconds(10)));
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(responseHeader(*plain, "x-got-traceparent"), "");  // no observer: nothing added
+
+  FixedTraceObserver observer;
+  hooks::setHostCallObserver(&observer);
+  auto traced = out->send(request(server.port(), "/echo"), in(std::chrono::seconds(10)));
+  auto req = request(server.port(), "/echo");
+  req.headers = {{"traceparent", "00-11111111111111111111111111111111-2222222222222222-00"}};
+  auto own = out->send(req, in(std::chrono::seconds(10)));
+  hooks::setHostCallObserver(nullptr);
+
+  ASSERT_TRUE(traced.has_value());
+  EXPECT_EQ(responseHeader(*traced, "x-got-traceparent"),
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  EXPECT_EQ(responseHeader(*traced, "x-got-tracestate"), "vendor=abc");
+  ASSERT_TRUE(own.has_value());
+  EXPECT_EQ(responseHeader(*own, "x-got-traceparent"),
+            "00-11111111111111111111111111111111-2222222222222222-00");
+  EXPECT_EQ(responseHeader(*own, "x-got-tracestate"), "");
 }
 
 TEST(OutboundHttp, DeniedHostsAreRefusedBeforeAnyConnection) {

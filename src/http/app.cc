@@ -187,11 +187,10 @@ Result<App::Served> App::loadHttp(const manifest::Component& c, std::vector<uint
   auto compiled = component::Component::compile(
       engine, bytes, options.optimize ? instance::OptLevel::kOptimized : instance::OptLevel::kFast);
   if (!compiled) return fail(compiled.error().code, compiled.error().toString());
-  std::string log = options.log_dir.empty() ? "" : options.log_dir + "/" + c.id + "_stderr.txt";
   const host::ComponentServices* services =
       options.services ? options.services->component(c.id) : nullptr;
   auto http = HttpComponent::create(
-      engine, c, std::move(*compiled), files_root, log,
+      engine, c, std::move(*compiled), files_root, options.log_dir,
       [this](const component::OutgoingHttpRequest& r) { return dispatchLocal(r); }, services);
   if (!http) return fail(http.error());
   Served served = servedWith(c.limits, options);

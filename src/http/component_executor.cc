@@ -2,14 +2,14 @@
 #include "http/component_executor.h"
 
 #include <cctype>
-#include <cstdio>
-#include <fstream>
 
 #include "compile/vm_abi.h"
 #include "component/wasi_p2.h"
 #include "host/bindings.h"
 #include "host/outbound_http.h"
 #include "http/cgi.h"
+#include "http/observer.h"
+#include "instance/trap_backtrace.h"
 
 namespace tern::http {
 namespace {
@@ -31,19 +31,18 @@ const host::ComponentServices* requestServices(void* user_data) {
   return static_cast<RequestContext*>(user_data)->services;
 }
 
+// Guest stdout/stderr are captured (capped) and written to the component's GuestLog.
 void configure(RequestContext& ctx, const std::vector<std::pair<std::string, std::string>>& env,
-               const std::string& files_root, bool capture) {
+               const std::string& files_root) {
   ctx.env = env;
   if (!files_root.empty()) {
     ctx.preopens.push_back({.host_path = files_root, .guest_path = "/", .read_only = true});
   }
   using Mode = component::WasiP2Output::Mode;
-  if (capture) {
-    ctx.stdout_output.mode = Mode::kCapture;
-    ctx.stderr_output.mode = Mode::kCapture;
-    ctx.stdout_output.cap = wasi::ByteSize{kMaxGuestStderrBytes};
-    ctx.stderr_output.cap = wasi::ByteSize{kMaxGuestStderrBytes};
-  }
+  ctx.stdout_output.mode = Mode::kCapture;
+  ctx.stderr_output.mode = Mode::kCapture;
+  ctx.stdout_output.cap = wasi::ByteSize{kMaxGuestStderrBytes};
+  ctx.stderr_output.cap = wasi::ByteSize{kMaxGuestStderrBytes};
 }
 
 std::unique_ptr<component::IncomingRequest> incomingRequest(Request& req, const RouteMatch& match,
@@ -67,15 +66,14 @@ std::unique_ptr<component::IncomingRequest> incomingRequest(Request& req, const 
 Result<std::unique_ptr<HttpComponent>> HttpComponent::create(
     instance::Engine& engine, const manifest::Component& c,
     std::shared_ptr<const component::Component> compiled, std::string files_root,
-    std::string stderr_log, host::LocalDispatch local,
-    const host::ComponentServices* services) {
+    std::string log_dir, host::LocalDispatch local, const host::ComponentServices* services) {
   std::unique_ptr<HttpComponent> h(new HttpComponent());
   h->engine_ = &engine;
   h->id_ = c.id;
   h->environment_ = c.environment;
   h->component_ = std::move(compiled);
   h->files_root_ = std::move(files_root);
-  h->stderr_log_ = std::move(stderr_log);
+  h->log_ = std::make_unique<GuestLog>(c.id, std::move(log_dir));
   h->services_ = services;
   const component::ExternDesc* e = h->component_->findExport(kIncomingHandler);
   if (!e) {
@@ -117,23 +115,44 @@ Result<std::unique_ptr<HttpComponent>> HttpComponent::create(
 
 Response HttpComponent::failure(uint16_t status, const Request& req, const RouteMatch& match,
                                 const std::string& reason) const {
-  std::fprintf(stderr, "tern: %u %s %s: component \"%s\" (route \"%s\"): %s\n", status,
-               req.method.c_str(), req.path.c_str(), id_.c_str(), match.raw_route.c_str(),
-               reason.c_str());
-  return Response::text(status, status == 504 ? "Gateway Timeout\n" : "Internal Server Error\n");
+  return executorFailure(status, req, match, id_, reason);
 }
 
-void HttpComponent::appendLog(std::string_view out, std::string_view err) const {
-  if (stderr_log_.empty() || (out.empty() && err.empty())) return;
-  std::lock_guard lock(log_mutex_);
-  std::ofstream(stderr_log_, std::ios::app) << out << err;
+Result<std::vector<component::Val>> HttpComponent::run(
+    component::Session& session, Request& req, const RouteMatch& match, std::string_view base,
+    std::shared_ptr<component::ResponseSlot> slot) const {
+  Result<component::ComponentInstance*> inst;
+  {
+    PhaseScope phase(Phase::kInstantiate);
+    inst = session.instantiate(linker_, component_);
+    if (!inst) {
+      phase.failed(inst.error());
+      return fail(inst.error());
+    }
+  }
+  PhaseScope::reportMemory(session.store().memoryBytes());
+  const component::ExportFunc* handle = (*inst)->exportFunc(handler_interface_, "handle");
+  auto req_rep = session.resources().add(http_.incoming_request, incomingRequest(req, match, base));
+  const component::ResponseSlot* answer = slot.get();
+  auto out_rep = session.resources().add(
+      http_.response_outparam, std::make_unique<component::ResponseOutparam>(std::move(slot)));
+  if (!handle || !req_rep || !out_rep) {
+    return fail(ErrorCode::kInvalidArgument, "cannot prepare the call to handle");
+  }
+  component::Val args[] = {component::Val::own(*req_rep), component::Val::own(*out_rep)};
+  PhaseScope phase(Phase::kExecute);
+  auto ran = (*inst)->call(handle, args);
+  PhaseScope::reportMemory(session.store().memoryBytes());
+  // An exit after the response was set is a finished request, not a failed phase.
+  if (!ran && (ran.error().code != ErrorCode::kExit || !answer->set)) phase.failed(ran.error());
+  return ran;
 }
 
 Response HttpComponent::execute(Request& req, const RouteMatch& match, std::string_view base,
                                 const ExecLimits& limits) const {
   RequestContext ctx;
   ctx.services = services_;
-  configure(ctx, environment_, files_root_, !stderr_log_.empty());
+  configure(ctx, environment_, files_root_);
   if (limits.request_timeout) {
     ctx.deadline =
         std::chrono::steady_clock::now() +
@@ -146,32 +165,20 @@ Response HttpComponent::execute(Request& req, const RouteMatch& match, std::stri
   auto slot = std::make_shared<component::ResponseSlot>();
   slot->max_body = limits.max_output;
 
-  Result<std::vector<component::Val>> ran = std::vector<component::Val>{};
-  auto inst = session.instantiate(linker_, component_);
-  if (!inst) {
-    ran = tern::fail(inst.error());
-  } else {
-    const component::ExportFunc* handle = (*inst)->exportFunc(handler_interface_, "handle");
-    auto req_rep =
-        session.resources().add(http_.incoming_request, incomingRequest(req, match, base));
-    auto out_rep = session.resources().add(http_.response_outparam,
-                                           std::make_unique<component::ResponseOutparam>(slot));
-    if (!handle || !req_rep || !out_rep) {
-      ran = tern::fail(ErrorCode::kInvalidArgument, "cannot prepare the call to handle");
-    } else {
-      component::Val args[] = {component::Val::own(*req_rep), component::Val::own(*out_rep)};
-      ran = (*inst)->call(handle, args);
-    }
-  }
+  auto ran = run(session, req, match, base, slot);
   ctx.flushOutput();
-  appendLog(ctx.capturedStdout(), ctx.capturedStderr());
+  log_->write(GuestStream::kStdout, ctx.capturedStdout());
+  log_->write(GuestStream::kStderr, ctx.capturedStderr());
   if (!ran) {
     const Error& e = ran.error();
     if (e.code == ErrorCode::kTrap &&
         static_cast<vm::TrapKind>(e.detail) == vm::TrapKind::kDeadline) {
-      return failure(504, req, match, "request timeout: " + e.toString());
+      return failure(504, req, match, "request timeout: " + instance::oneLine(e.toString()));
     }
-    if (e.code != ErrorCode::kExit || !slot->set) return failure(500, req, match, e.toString());
+    // A trap's backtrace goes on the request's one log line.
+    if (e.code != ErrorCode::kExit || !slot->set) {
+      return failure(500, req, match, instance::oneLine(e.toString()));
+    }
   }
   if (!slot->set) {
     return failure(500, req, match, "handle returned without setting the response-outparam");

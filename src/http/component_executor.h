@@ -8,9 +8,11 @@
 // (more: 500) and the server sends it (chunked above 1 MB): the server answers only after the
 // handler returns, so streaming out would mean a second server path.
 //
-// Failures, each logged once naming component, route and reason: trap or guest error-code ->
-// 500; deadline -> 504; `handle` returned without setting the outparam -> 500. Outbound requests
-// go through the component's `allowed_outbound_hosts` (host/outbound_http.h).
+// Failures, each logged once (executorFailure) naming component, route and reason: trap (its
+// backtrace on one line) or guest error-code -> 500; deadline -> 504; `handle` returned without
+// setting the outparam -> 500. Observed like WAGI: instantiate and execute are phases of the
+// current request, the store's memory is reported after each; guest output goes to GuestLog.
+// Outbound requests go through the component's `allowed_outbound_hosts` (host/outbound_http.h).
 //
 // Thread safety: create() once at load; execute() from any number of threads at once.
 #pragma once
@@ -38,13 +40,14 @@ class HttpComponent {
   // Checks that `component` exports wasi:http/incoming-handler@0.2.x and that every import is
   // provided (one instantiation at load). `files_root` (may be empty) is the staged `files`,
   // pre-opened read-only at "/". `local` answers `self` / `*.spin.internal` requests in-process.
-  // `stderr_log` (may be empty): the guest's stdout and
-  // stderr are appended there, otherwise they go to tern's own. Errors: kInvalidArgument (no
-  // incoming-handler export, bad allowed_outbound_hosts), kUnlinkable (an import tern lacks).
+  // `log_dir` (may be empty): the guest's stdout and stderr go to
+  // `log_dir`/<id>_stdout.txt and _stderr.txt, else to tern's own as "[id] line" (GuestLog).
+  // Errors: kInvalidArgument (no incoming-handler export, bad allowed_outbound_hosts), kUnlinkable
+  // (an import tern lacks).
   static Result<std::unique_ptr<HttpComponent>> create(
       instance::Engine& engine, const manifest::Component& component,
       std::shared_ptr<const component::Component> compiled, std::string files_root,
-      std::string stderr_log, host::LocalDispatch local = nullptr,
+      std::string log_dir, host::LocalDispatch local = nullptr,
       const host::ComponentServices* services = nullptr);
 
   // Runs one request. Never fails: guest errors become 500/504 responses, logged once.
@@ -57,7 +60,10 @@ class HttpComponent {
   HttpComponent() = default;
   Response failure(uint16_t status, const Request& req, const RouteMatch& match,
                    const std::string& reason) const;
-  void appendLog(std::string_view out, std::string_view err) const;
+  // Instantiates and calls `handle`, each phase observed (http/observer.h).
+  Result<std::vector<component::Val>> run(component::Session& session, Request& req,
+                                          const RouteMatch& match, std::string_view base,
+                                          std::shared_ptr<component::ResponseSlot> slot) const;
 
   instance::Engine* engine_ = nullptr;
   std::string id_;
@@ -67,9 +73,8 @@ class HttpComponent {
   component::HttpTypes http_;
   std::string handler_interface_;  // the export's name, e.g. "wasi:http/incoming-handler@0.2.10"
   std::string files_root_;
-  std::string stderr_log_;
+  std::unique_ptr<GuestLog> log_;
   const host::ComponentServices* services_ = nullptr;  // key-value, sqlite, variables
-  mutable std::mutex log_mutex_;
 };
 
 }  // namespace tern::http

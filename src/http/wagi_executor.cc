@@ -41,8 +41,10 @@ wasi::WasiOptions wasiOptionsFor(std::vector<std::string> argv, std::vector<std:
   return w;
 }
 
-Response failure(uint16_t status, const Request& req, const RouteMatch& match,
-                 const std::string& component, const std::string& reason) {
+}  // namespace
+
+Response executorFailure(uint16_t status, const Request& req, const RouteMatch& match,
+                         const std::string& component, const std::string& reason) {
   logLine(LogLevel::kError,
           std::to_string(status) + " " + req.method + " " + req.path + ": component \"" +
               component + "\" (route \"" + match.raw_route + "\"): " + reason,
@@ -54,8 +56,6 @@ Response failure(uint16_t status, const Request& req, const RouteMatch& match,
            {"reason", reason}});
   return Response::text(status, status == 504 ? "Gateway Timeout\n" : "Internal Server Error\n");
 }
-
-}  // namespace
 
 Result<std::unique_ptr<WagiComponent>> WagiComponent::create(
     instance::Engine& engine, const manifest::Component& component,
@@ -140,7 +140,7 @@ Response WagiComponent::execute(const Request& req, const RouteMatch& match,
   auto ctx = wasi::WasiContext::create(wasiOptionsFor(wagiArgv(executor.argv, req), std::move(env),
                                                       files_root_, req.body, limits.max_output,
                                                       limits.request_timeout));
-  if (!ctx) return failure(500, req, match, id_, ctx.error().toString());
+  if (!ctx) return executorFailure(500, req, match, id_, ctx.error().toString());
 
   instance::StoreLimits store_limits;
   if (limits.max_instance_memory) store_limits.max_memory_bytes = limits.max_instance_memory;
@@ -153,31 +153,33 @@ Response WagiComponent::execute(const Request& req, const RouteMatch& match,
   if (!ran) {
     const Error& e = ran.error();
     if (e.code == ErrorCode::kExit && e.detail != 0) {
-      return failure(500, req, match, id_, "exited with status " + std::to_string(e.detail));
+      return executorFailure(500, req, match, id_,
+                             "exited with status " + std::to_string(e.detail));
     }
     if (e.code == ErrorCode::kTrap &&
         static_cast<vm::TrapKind>(e.detail) == vm::TrapKind::kDeadline) {
-      return failure(504, req, match, id_,
-                     "request timeout: " + instance::oneLine(e.toString()));
+      return executorFailure(504, req, match, id_,
+                             "request timeout: " + instance::oneLine(e.toString()));
     }
     // A trap's backtrace goes on the request's one log line.
     if (e.code != ErrorCode::kExit) {
-      return failure(500, req, match, id_, instance::oneLine(e.toString()));
+      return executorFailure(500, req, match, id_, instance::oneLine(e.toString()));
     }
   }
   std::string_view out = (*ctx)->capturedStdout();
   if (out.empty()) {
-    return failure(500, req, match, id_,
-                   "the guest wrote nothing to stdout; a WAGI component must print headers, a "
-                   "blank line and the body (check `executor` in spin.toml)");
+    return executorFailure(
+        500, req, match, id_,
+        "the guest wrote nothing to stdout; a WAGI component must print headers, a "
+        "blank line and the body (check `executor` in spin.toml)");
   }
   if ((*ctx)->stdoutTruncated()) {
-    return failure(
+    return executorFailure(
         500, req, match, id_,
         "the response is larger than " + std::to_string(limits.max_output) + " bytes (max_output)");
   }
   auto res = parseCgiResponse(out);
-  if (!res) return failure(500, req, match, id_, res.error().message);
+  if (!res) return executorFailure(500, req, match, id_, res.error().message);
   return std::move(*res);
 }
 

@@ -35,6 +35,11 @@ struct ExecLimits {
   uint64_t max_output = kMaxGuestStdoutBytes;               // captured stdout; more gives 500
 };
 
+// An executor's failed request: logs the one server line "STATUS METHOD PATH: component "id"
+// (route "r"): reason" (with fields in JSON mode) and returns the 500 (504 for a timeout) response.
+Response executorFailure(uint16_t status, const Request& req, const RouteMatch& match,
+                         const std::string& component, const std::string& reason);
+
 class WagiComponent {
  public:
   // Checks that `module` links against WASI preview 1 and exports `executor.entrypoint`.

@@ -286,6 +286,9 @@ class Store {
   // back as errors and leave the store usable.
   Result<std::vector<Value>> call(Func* func, std::span<const Value> args);
 
+  // Bytes of linear memory in use now, summed over every memory of the store.
+  uint64_t memoryBytes() const;
+
   Result<Memory*> createMemory(const compile::Limits& limits);
   Result<Table*> createTable(const TableType& type, void* init);
   Result<Global*> createGlobal(const GlobalType& type, const Value& init);

@@ -153,6 +153,12 @@ Result<Memory*> Store::newMemory(const compile::Limits& lim, std::shared_ptr<con
   return memories_.back().get();
 }
 
+uint64_t Store::memoryBytes() const {
+  uint64_t total = 0;
+  for (const auto& m : memories_) total += m->sizeBytes();
+  return total;
+}
+
 Result<Memory*> Store::createMemory(const compile::Limits& lim) { return newMemory(lim, nullptr); }
 
 Result<Table*> Store::createTable(const TableType& type, void* init) {

@@ -1,13 +1,15 @@
-// Batching OTLP/HTTP JSON exporter: a bounded queue drained by one libcurl thread.
+// Batching OTLP/HTTP JSON exporter: a bounded queue drained by one libcurl thread (libcurl is
+// dlopen'ed through host/curl_api.h when an exporter is created, not linked into tern).
 #include "observe/otlp_exporter.h"
 
-#include <curl/curl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <mutex>
 #include <nlohmann/json.hpp>
+
+#include "host/curl_api.h"
 
 namespace tern::observe {
 namespace {
@@ -153,13 +155,13 @@ Result<std::unique_ptr<OtlpExporter>> OtlpExporter::create(ExporterOptions optio
     return fail(ErrorCode::kInvalidArgument, "OTLP endpoint '", options.endpoint,
                 "' is not an http:// or https:// URL");
   }
-  static std::once_flag init;
-  static CURLcode init_code = CURLE_OK;
-  std::call_once(init, [] { init_code = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (init_code != CURLE_OK) return fail(ErrorCode::kIo, "libcurl: ", curl_easy_strerror(init_code));
+  const char* why = nullptr;
+  const host::CurlApi* curl = host::curlApi(&why);  // loads libcurl once, globally initialised
+  if (!curl) return fail(ErrorCode::kIo, "OTLP exporter: ", why);
   if (options.max_batch == 0) options.max_batch = 1;
   std::unique_ptr<OtlpExporter> e(new OtlpExporter(std::move(options)));
-  e->curl_ = curl_easy_init();
+  e->api_ = curl;
+  e->curl_ = curl->easy_init();
   if (!e->curl_) return fail(ErrorCode::kIo, "libcurl: cannot create a handle");
   e->queue_.reserve(e->options_.max_queue);
   e->thread_ = std::thread([raw = e.get()] { raw->loop(); });
@@ -176,7 +178,7 @@ OtlpExporter::~OtlpExporter() {
                         std::memory_order_relaxed);
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
+  if (curl_) api_->easy_cleanup(static_cast<CURL*>(curl_));
 }
 
 void OtlpExporter::enqueue(std::vector<SpanData>&& spans) {
@@ -237,23 +239,26 @@ void OtlpExporter::loop() {
 
 bool OtlpExporter::post(const std::string& body) {
   CURL* c = static_cast<CURL*>(curl_);
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  for (const auto& [k, v] : options_.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
-  curl_easy_setopt(c, CURLOPT_URL, options_.endpoint.c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM in a multi-threaded server
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &abort_after_ns_);
-  CURLcode rc = curl_easy_perform(c);
+  const host::CurlApi& api = *api_;
+  curl_slist* headers = api.slist_append(nullptr, "Content-Type: application/json");
+  for (const auto& [k, v] : options_.headers) {
+    headers = api.slist_append(headers, (k + ": " + v).c_str());
+  }
+  api.easy_setopt(c, CURLOPT_URL, options_.endpoint.c_str());
+  api.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  api.easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+  api.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  api.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  api.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM in a multi-threaded server
+  api.easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+  api.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  api.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
+  api.easy_setopt(c, CURLOPT_XFERINFODATA, &abort_after_ns_);
+  CURLcode rc = api.easy_perform(c);
   long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
+  api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  api.slist_free_all(headers);
   return rc == CURLE_OK && status >= 200 && status < 300;
 }
 

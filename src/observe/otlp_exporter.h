@@ -27,6 +27,10 @@
 #include "common/result.h"
 #include "observe/trace.h"
 
+namespace tern::host {
+struct CurlApi;
+}  // namespace tern::host
+
 namespace tern::observe {
 
 inline constexpr std::chrono::milliseconds kShutdownFlush{2000};
@@ -70,7 +74,8 @@ class OtlpExporter {
   bool post(const std::string& body);  // true on a 2xx answer
 
   const ExporterOptions options_;
-  void* curl_ = nullptr;  // CURL*, used by the export thread only
+  const host::CurlApi* api_ = nullptr;  // the dlopen'ed libcurl (host/curl_api.h)
+  void* curl_ = nullptr;                // CURL*, used by the export thread only
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<SpanData> queue_;
