@@ -59,6 +59,18 @@ App::Served App::servedWith(const manifest::ComponentLimits& l, const AppOptions
   return s;
 }
 
+Result<std::string> App::stageComponentFiles(const manifest::Manifest& m,
+                                             const manifest::Component& c) {
+  if (stage_root_.empty()) {
+    auto root = makeStageRoot();
+    if (!root) return fail(root.error());
+    stage_root_ = *root;
+  }
+  std::string files_root = stage_root_ + "/" + c.id;
+  TERN_TRY(stageFiles(c, m.dir, files_root));
+  return files_root;
+}
+
 App::~App() {
   if (!stage_root_.empty()) {
     std::error_code ec;
@@ -100,16 +112,12 @@ Result<std::unique_ptr<App>> App::load(manifest::Manifest m, instance::Engine& e
     }
     std::string files_root;
     if (!c->files.empty()) {
-      if (app->stage_root_.empty()) {
-        auto root = makeStageRoot();
-        if (!root) return fail(root.error());
-        app->stage_root_ = *root;
-      }
-      files_root = app->stage_root_ + "/" + id;
-      if (auto staged = stageFiles(*c, m.dir, files_root); !staged) {
+      auto staged = app->stageComponentFiles(m, *c);
+      if (!staged) {
         errors.push_back(at(m, c->files.front().pos) + staged.error().toString());
         continue;
       }
+      files_root = std::move(*staged);
     }
     auto served = app->loadHttp(*c, std::move(*bytes), files_root, engine, options);
     if (!served) {
@@ -134,16 +142,12 @@ Result<std::unique_ptr<App>> App::load(manifest::Manifest m, instance::Engine& e
     }
     std::string files_root;
     if (!c->files.empty()) {
-      if (app->stage_root_.empty()) {
-        auto root = makeStageRoot();
-        if (!root) return fail(root.error());
-        app->stage_root_ = *root;
-      }
-      files_root = app->stage_root_ + "/" + id;
-      if (auto staged = stageFiles(*c, m.dir, files_root); !staged) {
+      auto staged = app->stageComponentFiles(m, *c);
+      if (!staged) {
         errors.push_back(at(m, c->files.front().pos) + staged.error().toString());
         continue;
       }
+      files_root = std::move(*staged);
     }
     if (options.observer) options.observer->componentCompiled(id, (*module)->stats());
     auto comp = WagiComponent::create(engine, *c, std::move(*module), entrypoint, files_root,

@@ -87,6 +87,9 @@ class App {
   // `<id>.spin.internal` (that component, private routes included), answered in-process.
   std::optional<component::HttpResult<component::IncomingHttpResponse>> dispatchLocal(
       const component::OutgoingHttpRequest& request) const;
+  // Copies the component's `files` into its own folder under the App's staging root (created on
+  // first use); returns that folder.
+  Result<std::string> stageComponentFiles(const manifest::Manifest& m, const manifest::Component& c);
   manifest::Manifest manifest_;
   Router router_;
   AppOptions options_;
