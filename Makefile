@@ -41,7 +41,7 @@ ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= $(ASAN_BUILD)
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= wasm manifest http_request cgi_response
+FUZZ_TARGETS ?= wasm manifest http_request cgi_response component
 # The concurrency tests (engine threads, HTTP server loops, tern up end to end): a ctest -R
 # regex, and what to build for them (e2e needs tern and every example and guest: all).
 TSAN_TESTS ?= ^(instance_test|http_test|e2e)$$

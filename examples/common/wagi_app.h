@@ -30,6 +30,12 @@ typedef struct {
 // Each app defines this one function. It must not keep pointers into `req` after returning.
 void app_handle(const WagiRequest* req, WagiResponse* res);
 
+// Outbound HTTP: `header_lines` are "Name: value\n" lines (may be NULL). Fills `res` and returns 0,
+// or returns -1 with a reason in `err`. Only the component build (component_main.c) has outbound
+// HTTP; the WAGI and native builds link wagi_util.c's fallback, which reports that.
+int app_fetch(const char* method, const char* url, const char* header_lines, const void* body,
+              size_t body_len, WagiResponse* res, char* err, size_t cap);
+
 // Helpers (wagi_util.c).
 const char* wagi_env(const WagiRequest* req, const char* name);  // NULL when absent
 // The query parameter `name` copied into out (at most cap-1 bytes, not URL-decoded); 0 if absent.

@@ -87,3 +87,11 @@ void wagi_response_free(WagiResponse* res) {
   free(res->body.data);
   memset(res, 0, sizeof *res);
 }
+
+__attribute__((weak)) int app_fetch(const char* method, const char* url, const char* header_lines,
+                                    const void* body, size_t body_len, WagiResponse* res,
+                                    char* err, size_t cap) {
+  (void)method, (void)url, (void)header_lines, (void)body, (void)body_len, (void)res;
+  snprintf(err, cap, "outbound HTTP needs the component build");
+  return -1;
+}

@@ -245,8 +245,11 @@ std::optional<component::HttpResult<component::IncomingHttpResponse>> App::dispa
     RouteMatch match;
     match.trigger_index = index;
     match.component_id = std::string(id);
-    match.raw_route = trig->route.raw;
-    match.based_route = trig->route.raw;
+    // As Spin does for chained requests: the component is matched as if on "/...", so its
+    // spin-path-info (PATH_INFO) is the whole path, whatever (or however private) its route is.
+    match.raw_route = "/...";
+    match.based_route = "/...";
+    match.trailing_wildcard = req.path;
     res = handleWagi(req, match, *trig, served->second);
   }
   component::IncomingHttpResponse out;

@@ -189,6 +189,11 @@ Response HttpComponent::execute(Request& req, const RouteMatch& match, std::stri
                        std::string(component::httpErrorName(slot->error->code)) +
                        (slot->error->message.empty() ? "" : ": " + slot->error->message));
   }
+  if (slot->body && !slot->body->finished && !slot->body->too_large) {
+    // A body without outgoing-body.finish is incomplete (the guest dropped it, or returned while
+    // still holding it): answering 200 would hand the client a cut body as if it were whole.
+    return failure(500, req, match, "the guest did not finish the response body");
+  }
   if (slot->body && slot->body->too_large) {
     return failure(500, req, match,
                    "the response body is larger than " + std::to_string(limits.max_output) +

@@ -47,6 +47,9 @@ HOSTILE = [
     ("/path-escape", 2.0, 500, "path escapes"),
     ("/big-headers", 2.0, 500, "1 MiB of response headers"),
     ("/exit-mid", 2.0, 500, "proc_exit mid-response"),
+    ("/stream-trap", 2.0, 500, "trap halfway through a streamed wasi:http response"),
+    ("/outbound-denied", 2.0, 502, "outbound HTTP to a denied host (wasi:http)"),
+    ("/unfinished", 2.0, 500, "returns without finishing its wasi:http response body"),
 ]
 SLACK_S = 0.1  # --slack-ms
 PASSES = 3
