@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Edge-workload benchmark (issue 9): the four example apps (jwt-auth, image-resize, api-gateway,
-# tiny-inference) served by `tern up` (one manifest, a fresh instance per request) and by the Node.js
+# tiny-inference) served by `tern up` (one manifest, a fresh instance per request; once as WAGI
+# modules, once as wasi:http components whose gateway forwards to backend components through
+# service chaining) and by the Node.js
 # WAGI peer (one process per app, same wasm), nginx returning a static hello as the HTTP floor, and
 # the same C built natively (gcc -O2) timed by a driver without HTTP (examples/common/
 # native_driver.c). wrk at fixed concurrency; records req/s, p50/p99, first-request latency after
-# start, RSS, CPU-µs per request from /proc/PID/stat, and cost per million requests.
+# start, RSS, CPU-µs per request from /proc/PID/stat, and cost per million requests; then the
+# latency of one request at a time (wrk -c1) and each app's RSS when served alone.
 # Writes bench/results/<date>.md and <date>-*.png (gnuplot).
 # Usage: bench/edge_bench.sh [BUILD_DIR] [DURATION_S] [CONNECTIONS] [USD_PER_VCPU_HOUR]
 set -euo pipefail
@@ -22,7 +25,9 @@ mkdir -p "$results"
 tmp=$(mktemp -d)
 source "$root/bench/lib.sh"
 
-for f in "$build/tern" "$ex/edge-apps/spin.toml" "$ex/jwt_auth_native" "$ex/make_test_image"; do
+lat_s=$(( duration / 2 > 2 ? duration / 2 : 2 ))  # seconds of wrk -c1 per latency run
+for f in "$build/tern" "$ex/edge-apps/spin.toml" "$ex/edge-components/spin.toml" \
+         "$ex/jwt_auth_native" "$ex/make_test_image"; do
   [ -e "$f" ] || { echo "edge_bench: $f missing; build the edge_examples target first" >&2; exit 1; }
 done
 
@@ -108,18 +113,29 @@ run_wrk() {  # key app port pids...
 }
 
 # --- tern: deploy with a cold artifact cache (AOT compile), then restart warm for cold start ---
-tern_port=$(free_port)
-start_tern() {
-  "$build/tern" up -O -f "$ex/edge-apps" --listen "127.0.0.1:$tern_port" --threads "$workers" \
+# Two servers: "tern" serves the WAGI build (edge-apps), "ternc" the component build
+# (edge-components).
+start_tern() {  # manifest-dir port: sets started_pid
+  "$build/tern" up -O -f "$1" --listen "127.0.0.1:$2" --threads "$workers" \
     --cache-dir "$tmp/cache" >>"$tmp/tern.log" 2>&1 &
-  tern_pid=$!
-  pids+=("$tern_pid")
+  started_pid=$!
+  pids+=("$started_pid")
 }
-t0=$(now_ms); start_tern; wait_port "$tern_port"; deploy_ms=$(($(now_ms) - t0))
-kill "$tern_pid"; wait "$tern_pid" 2>/dev/null || true
-t0=$(now_ms); start_tern; wait_port "$tern_port"; tern_listen_ms=$(($(now_ms) - t0))
-tern_idle_kb=$(rss_kb "$tern_pid")
-for a in "${apps[@]}"; do cold[tern_$a]=$(first_ms "$a" "$tern_port"); done
+declare -A tport tpid deploy_ms listen_ms idle_kb loaded_kb
+tport[tern]=$(free_port)
+tport[ternc]=$(free_port)
+declare -A tdir=([tern]="$ex/edge-apps" [ternc]="$ex/edge-components")
+for t in tern ternc; do
+  t0=$(now_ms); start_tern "${tdir[$t]}" "${tport[$t]}"; wait_port "${tport[$t]}" 120
+  deploy_ms[$t]=$(($(now_ms) - t0))
+  kill "$started_pid"; wait "$started_pid" 2>/dev/null || true
+  t0=$(now_ms); start_tern "${tdir[$t]}" "${tport[$t]}"; wait_port "${tport[$t]}"
+  listen_ms[$t]=$(($(now_ms) - t0))
+  tpid[$t]=$started_pid
+  idle_kb[$t]=$(rss_kb "$started_pid")
+  for a in "${apps[@]}"; do cold[${t}_$a]=$(first_ms "$a" "${tport[$t]}"); done
+done
+tern_pid=${tpid[tern]}
 
 # --- node: one peer process per app, same wasm ---
 declare -A node_port node_pid node_idle_kb
@@ -147,10 +163,42 @@ nginx_pids=("$nginx_pid" $(cat /proc/"$nginx_pid"/task/*/children 2>/dev/null))
 echo "edge_bench: wrk -t$workers -c$conns -d${duration}s" >&2
 run_wrk nginx hello "$nginx_port" "${nginx_pids[@]}"
 for a in "${apps[@]}"; do
-  run_wrk "tern_$a" "$a" "$tern_port" "$tern_pid"
+  run_wrk "tern_$a" "$a" "${tport[tern]}" "${tpid[tern]}"
+  run_wrk "ternc_$a" "$a" "${tport[ternc]}" "${tpid[ternc]}"
   run_wrk "node_$a" "$a" "${node_port[$a]}" "${node_pid[$a]}"
 done
-tern_loaded_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$tern_pid/status")
+for t in tern ternc; do loaded_kb[$t]=$(awk '/^VmHWM:/ {print $2}' "/proc/${tpid[$t]}/status"); done
+
+# --- latency: one request at a time (wrk -t1 -c1), so the p50 is service time, not queueing ---
+declare -A l50 l99
+run_lat() {  # key app port
+  local out
+  out=$(wrk -t 1 -c 1 -d "${lat_s}s" --latency -s "$tmp/$2.lua" "http://127.0.0.1:$3${path[$2]:-/}")
+  l50[$1]=$(awk '$1=="50%" {print $2}' <<<"$out" | to_ms)
+  l99[$1]=$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms)
+  echo "  $1 at c=1: p50 ${l50[$1]} ms, p99 ${l99[$1]} ms" >&2
+}
+echo "edge_bench: wrk -t1 -c1 -d${lat_s}s" >&2
+run_lat nginx hello "$nginx_port"
+for a in "${apps[@]}"; do
+  run_lat "tern_$a" "$a" "${tport[tern]}"
+  run_lat "ternc_$a" "$a" "${tport[ternc]}"
+  run_lat "node_$a" "$a" "${node_port[$a]}"
+done
+for t in tern ternc; do kill "${tpid[$t]}"; wait "${tpid[$t]}" 2>/dev/null || true; done
+
+# --- RSS of each app served alone (WAGI build, warm cache), after a second of requests ---
+declare -A alone_kb
+declare -A app_dir=([jwt]=jwt-auth [resize]=image-resize [gateway]=api-gateway [infer]=tiny-inference)
+for a in "${apps[@]}"; do
+  port=$(free_port)
+  start_tern "$ex/${app_dir[$a]}" "$port"
+  wait_port "$port"
+  path[$a.alone]=${path[$a]#/jwt}  # the app alone serves jwt on /...
+  wrk -t 1 -c 1 -d 1s -s "$tmp/$a.lua" "http://127.0.0.1:$port${path[$a.alone]:-/}" >/dev/null
+  alone_kb[$a]=$(rss_kb "$started_pid")
+  kill "$started_pid"; wait "$started_pid" 2>/dev/null || true
+done
 
 # --- native: the same handler, gcc -O2, no HTTP; one process run = exec + one call (cold) ---
 declare -A nat_rate nat_p50 nat_p99 nat_cold nat_rss
@@ -182,7 +230,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.1fx", a / b; else
   echo "\$$price per vCPU-hour. CPU comes from /proc/PID/stat (utime+stime) of the server, so wrk's own"
   echo "CPU is excluded. Requests: jwt = GET with an HS256 token; resize = POST a 1000x1000 JPEG"
   echo "(1 MP, $(stat -c %s "$tmp/image.jpg") bytes) to a 128 px wide PNG; gateway = GET"
-  echo "/api/v1/users/7 with an API key (local backend function, no network hop); infer = POST 64"
+  echo "/api/v1/users/7 with an API key (WAGI: a backend function inside the guest; component: forwarded"
+  echo "to the users backend component through service chaining); infer = POST 64"
   echo "numbers to a 64-32-10 MLP."
   echo
   echo "| workload | server | req/s | p50 ms | p99 ms | CPU-µs/req | \$ per M req | first req ms | RSS MB |"
@@ -193,6 +242,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.1fx", a / b; else
     printf "| %s | tern | %.0f | %s | %s | %s | %s | %s | %.1f (process, 4 apps) |\n" "$a" "${rps[tern_$a]}" \
       "${p50[tern_$a]}" "${p99[tern_$a]}" "${cpu[tern_$a]}" "$(cost "${cpu[tern_$a]}")" "${cold[tern_$a]}" \
       "$(awk -v k="${rss[tern_$a]}" 'BEGIN {print k/1024}')"
+    printf "| %s | tern (component) | %.0f | %s | %s | %s | %s | %s | %.1f (process, 7 components) |\n" "$a" \
+      "${rps[ternc_$a]}" "${p50[ternc_$a]}" "${p99[ternc_$a]}" "${cpu[ternc_$a]}" "$(cost "${cpu[ternc_$a]}")" \
+      "${cold[ternc_$a]}" "$(awk -v k="${rss[ternc_$a]}" 'BEGIN {print k/1024}')"
     printf "| %s | node | %.0f | %s | %s | %s | %s | %s | %.1f |\n" "$a" "${rps[node_$a]}" \
       "${p50[node_$a]}" "${p99[node_$a]}" "${cpu[node_$a]}" "$(cost "${cpu[node_$a]}")" "${cold[node_$a]}" \
       "$(awk -v k="${rss[node_$a]}" 'BEGIN {print k/1024}')"
@@ -203,18 +255,32 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.1fx", a / b; else
       "${nat_cold[$a]}" "$(awk -v k="${nat_rss[$a]}" 'BEGIN {print k/1024}')"
   done
   echo
-  echo "| workload | tern/node req/s | node/tern CPU per req | tern/native CPU per req | tern p50 − native p50 (ms) |"
-  echo "|---|---:|---:|---:|---:|"
+  echo "| workload | tern/node req/s | component/node req/s | node/tern CPU per req | tern/native CPU per req | tern p50 − native p50 (ms) |"
+  echo "|---|---:|---:|---:|---:|---:|"
   for a in "${apps[@]}"; do
     native_cpu=$(awk -v r="${nat_rate[$a]}" 'BEGIN {printf "%.2f", 1e6 / r}')
-    printf "| %s | %s | %s | %s | %.3f |\n" "$a" "$(ratio "${rps[tern_$a]}" "${rps[node_$a]}")" \
+    printf "| %s | %s | %s | %s | %s | %.3f |\n" "$a" "$(ratio "${rps[tern_$a]}" "${rps[node_$a]}")" \
+      "$(ratio "${rps[ternc_$a]}" "${rps[node_$a]}")" \
       "$(ratio "${cpu[node_$a]}" "${cpu[tern_$a]}")" "$(ratio "${cpu[tern_$a]}" "$native_cpu")" \
       "$(awk -v t="${p50[tern_$a]}" -v n="${nat_p50[$a]}" 'BEGIN {print t - n/1000}')"
   done
   echo
-  echo "Start-up: tern deploy with a cold artifact cache (AOT-compiles the four apps, -O) ${deploy_ms} ms to"
-  echo "listening; restart with a warm cache ${tern_listen_ms} ms; tern RSS idle $((tern_idle_kb / 1024)) MB,"
-  echo "peak after load $((tern_loaded_kb / 1024)) MB (one process for all four apps; per app ≈ a quarter)."
+  echo "Latency of one request at a time (wrk -t1 -c1 -d${lat_s}s; p50 / p99 ms; native: the handler alone):"
+  echo
+  echo "| workload | tern | tern (component) | node | native (no HTTP) |"
+  echo "|---|---:|---:|---:|---:|"
+  printf "| hello (nginx) | %s / %s | | | |\n" "${l50[nginx]}" "${l99[nginx]}"
+  for a in "${apps[@]}"; do
+    printf "| %s | %s / %s | %s / %s | %s / %s | %.3f / %.3f |\n" "$a" "${l50[tern_$a]}" "${l99[tern_$a]}" \
+      "${l50[ternc_$a]}" "${l99[ternc_$a]}" "${l50[node_$a]}" "${l99[node_$a]}" \
+      "$(awk -v u="${nat_p50[$a]}" 'BEGIN {print u/1000}')" "$(awk -v u="${nat_p99[$a]}" 'BEGIN {print u/1000}')"
+  done
+  echo
+  echo "Start-up: tern deploy with a cold artifact cache (AOT-compiles the apps, -O): WAGI ${deploy_ms[tern]} ms,"
+  echo "components ${deploy_ms[ternc]} ms to listening; restart with a warm cache ${listen_ms[tern]} / ${listen_ms[ternc]} ms."
+  echo "tern RSS idle $((idle_kb[tern] / 1024)) MB (WAGI, 4 apps) / $((idle_kb[ternc] / 1024)) MB (7 components), peak after load"
+  echo "$((loaded_kb[tern] / 1024)) / $((loaded_kb[ternc] / 1024)) MB. Each app served alone by its own tern process (WAGI, after 1 s"
+  echo "of requests): $(for a in "${apps[@]}"; do printf '%s %.1f MB, ' "$a" "$(awk -v k="${alone_kb[$a]}" 'BEGIN {print k/1024}')"; done)"
   echo "Node peer: listening + first request $(for a in "${apps[@]}"; do printf '%s %s ms, ' "$a" "${cold[node_listen_$a]}"; done)"
   echo "idle RSS $(for a in "${apps[@]}"; do printf '%s %s MB, ' "$a" $((node_idle_kb[$a] / 1024)); done)"
   echo "\"first req\" is the first request's latency after the server listens (tern and Node: a fresh"
@@ -222,12 +288,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.1fx", a / b; else
   echo
   echo "| issue 9 target (loopback) | seed article, Spin on Akamai | this run (tern) |"
   echo "|---|---|---|"
-  echo "| JWT p50 ≤ 0.3 ms | 3–7 ms | ${p50[tern_jwt]} ms at c=$conns |"
-  echo "| API routing p50 ≤ 0.2 ms | 2–5 ms | ${p50[tern_gateway]} ms at c=$conns |"
-  echo "| 1 MP image → thumbnail ≤ 15 ms | 10–20 ms | ${cold[tern_resize]} ms (one request alone); native $(awk -v u="${nat_p50[resize]}" 'BEGIN {printf "%.1f", u / 1000}') ms |"
-  echo "| tiny inference ≤ 10 ms | 40–80 ms | ${p50[tern_infer]} ms at c=$conns |"
-  echo "| cold start ≤ 1 ms | < 10 ms | first request after start: jwt ${cold[tern_jwt]}, gateway ${cold[tern_gateway]}, infer ${cold[tern_infer]} ms |"
-  echo "| RSS per app ≤ 1 MB | 5–35 MB | $((tern_idle_kb / 1024)) MB idle / $((tern_loaded_kb / 1024)) MB peak for the 4-app process |"
+  echo "| JWT p50 ≤ 0.3 ms | 3–7 ms | ${l50[tern_jwt]} ms (component ${l50[ternc_jwt]}) at c=1; ${p50[tern_jwt]} ms at c=$conns |"
+  echo "| API routing p50 ≤ 0.2 ms | 2–5 ms | ${l50[tern_gateway]} ms at c=1 (component with 1 chained hop ${l50[ternc_gateway]}); ${p50[tern_gateway]} ms at c=$conns |"
+  echo "| 1 MP image → thumbnail ≤ 15 ms | 10–20 ms | ${l50[tern_resize]} ms (component ${l50[ternc_resize]}) at c=1; native $(awk -v u="${nat_p50[resize]}" 'BEGIN {printf "%.1f", u / 1000}') ms |"
+  echo "| tiny inference ≤ 10 ms | 40–80 ms | ${l50[tern_infer]} ms (component ${l50[ternc_infer]}) at c=1; ${p50[tern_infer]} ms at c=$conns |"
+  echo "| cold start ≤ 1 ms | < 10 ms | first request after start: jwt ${cold[tern_jwt]}, gateway ${cold[tern_gateway]}, infer ${cold[tern_infer]} ms (components: ${cold[ternc_jwt]}, ${cold[ternc_gateway]}, ${cold[ternc_infer]}) |"
+  echo "| RSS per app ≤ 1 MB | 5–35 MB | alone: $(for a in "${apps[@]}"; do printf '%s %.1f, ' "$a" "$(awk -v k="${alone_kb[$a]}" 'BEGIN {print k/1024}')"; done)MB; all 4 in one process $((loaded_kb[tern] / 1024)) MB peak |"
   echo
   echo "![latency]($day-latency.png) ![throughput]($day-throughput.png) ![cost]($day-cost.png)"
 } >"$md"

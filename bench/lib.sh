@@ -12,9 +12,10 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now_ms() { date +%s%3N; }
 
-# Waits up to 12 s for a listener on loopback PORT; shows the logs in $tmp when none comes.
+# Waits up to SECONDS (default 12) for a listener on loopback PORT; shows the logs in $tmp when
+# none comes.
 wait_port() {
-  for _ in $(seq 600); do
+  for _ in $(seq $(( ${2:-12} * 50 ))); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.02
   done
