@@ -60,6 +60,7 @@ endfunction()
 set(TERN_HTTP_WIT ${CMAKE_BINARY_DIR}/wit/http-handler.wit)
 if(TERN_NODE AND EXISTS ${TERN_NPM_MODULES}/.bin/jco AND EXISTS ${TERN_SHARED_DIR}/wit/wasi-0.2.12)
   # Written at configure time: subdirectories cannot depend on another directory's custom command.
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/wit)
   execute_process(
     COMMAND ${TERN_NODE} ${CMAKE_SOURCE_DIR}/cmake/wasi_http_wit.mjs
             ${TERN_SHARED_DIR}/wit/wasi-0.2.12 ${TERN_HTTP_WIT}

@@ -1,4 +1,5 @@
-// The HTTP/1.1 front end on Boost.Beast: accept loops, per-connection sessions, shutdown.
+// The HTTP/1.1 front end on Boost.Beast: one io_context run by a pool of threads, a strand per
+// connection, shutdown.
 #include "http/server.h"
 
 #include "http/beast_request.h"
@@ -10,9 +11,10 @@
 #include <boost/beast/http.hpp>
 #include <csignal>
 #include <cstdio>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <thread>
-#include <unordered_set>
 #include <vector>
 
 namespace tern::http {
@@ -22,17 +24,19 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-
 class Session;
 
-// One event loop: its io_context, acceptor and live connections. Touched only on its thread.
+// The event loop: one io_context that every serving thread runs, so a connection is not tied to a
+// thread and a handler that takes long (a guest at its deadline) holds only its own thread. The
+// acceptor and each connection run on their own strand.
 struct Loop {
-  asio::io_context io{1};
-  std::optional<tcp::acceptor> acceptor;
-  std::unordered_set<Session*> sessions;
-  bool stopping = false;
-  std::thread thread;
+  explicit Loop(unsigned threads) : io(static_cast<int>(threads)) {}
+  asio::io_context io;
+  std::optional<tcp::acceptor> acceptor;  // on its own strand
+  std::mutex mutex;  // guards sessions
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  std::atomic<bool> stopping{false};
+  std::vector<std::thread> threads;
 };
 
 }  // namespace
@@ -42,13 +46,14 @@ struct Server::Impl {
   Handler handler;
   std::string host;
   uint16_t port = 0;
-  std::vector<std::unique_ptr<Loop>> loops;
+  std::unique_ptr<Loop> loop;
+  unsigned threads = 1;
   asio::io_context main_io{1};
   std::atomic<bool> shutting_down{false};
   std::optional<asio::steady_timer> grace_timer;
-  bool loops_done = false;  // main_io only
+  bool loop_done = false;  // main_io only
 
-  void accept(Loop& loop);
+  void accept();
   void beginShutdown();
 };
 
@@ -60,15 +65,26 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket)), loop_(loop), server_(server) {
     boost::system::error_code ec;
     remote_ = stream_.socket().remote_endpoint(ec);
-    loop_.sessions.insert(this);
   }
-  ~Session() { loop_.sessions.erase(this); }
+  ~Session() {
+    std::lock_guard lock(loop_.mutex);
+    loop_.sessions.erase(this);
+  }
 
-  void start() { waitForRequest(); }
+  void start() {
+    {
+      std::lock_guard lock(loop_.mutex);
+      loop_.sessions.emplace(this, weak_from_this());
+    }
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->waitForRequest(); });
+  }
 
-  // Shutdown: an idle connection closes now; one mid-request finishes and then closes.
+  // Shutdown, from any thread: an idle connection closes now; one mid-request finishes and then
+  // closes.
   void stop() {
-    if (!busy_) closeNow();
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) self->closeNow();
+    });
   }
 
  private:
@@ -160,7 +176,8 @@ class Session : public std::enable_shared_from_this<Session> {
       resp = Response::text(500, "internal server error\n");
     }
     // The loop learns of a shutdown only after this handler returns; the flag is immediate.
-    bool stopping = loop_.stopping || server_.shutting_down.load(std::memory_order_relaxed);
+    bool stopping = loop_.stopping.load(std::memory_order_relaxed) ||
+                    server_.shutting_down.load(std::memory_order_relaxed);
     respond(std::move(resp), keep_alive && !stopping, head, version);
   }
 
@@ -245,21 +262,25 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-void Server::Impl::accept(Loop& loop) {
-  loop.acceptor->async_accept(loop.io, [this, &loop](beast::error_code ec, tcp::socket socket) {
-    if (loop.stopping || !loop.acceptor->is_open()) return;
+void Server::Impl::accept() {
+  Loop& l = *loop;
+  // Each accepted socket gets its own strand: its handlers never run concurrently.
+  l.acceptor->async_accept(asio::make_strand(l.io), [this, &l](beast::error_code ec,
+                                                                tcp::socket socket) {
+    if (l.stopping || !l.acceptor->is_open()) return;
     if (ec) {
       // EMFILE and friends: back off briefly instead of spinning.
-      auto timer = std::make_shared<asio::steady_timer>(loop.io, std::chrono::milliseconds(50));
-      timer->async_wait([this, &loop, timer](beast::error_code) {
-        if (!loop.stopping) accept(loop);
+      auto timer = std::make_shared<asio::steady_timer>(l.acceptor->get_executor(),
+                                                        std::chrono::milliseconds(50));
+      timer->async_wait([this, &l, timer](beast::error_code) {
+        if (!l.stopping) accept();
       });
       return;
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<Session>(std::move(socket), loop, *this)->start();
-    accept(loop);
+    std::make_shared<Session>(std::move(socket), l, *this)->start();
+    accept();
   });
 }
 
@@ -267,33 +288,36 @@ void Server::Impl::beginShutdown() {
   if (shutting_down.exchange(true)) return;
   // Handlers posted to main_io may run in either order: the loops can finish first.
   asio::post(main_io, [this] {
-    if (loops_done) return;
+    if (loop_done) return;
     grace_timer.emplace(main_io, options.shutdown_grace);
     grace_timer->async_wait([this](beast::error_code ec) {
       if (ec) return;
       logLine(LogLevel::kWarn, "shutdown grace period over; stopping with requests in flight");
-      for (auto& loop : loops) loop->io.stop();
+      loop->io.stop();
     });
   });
-  for (auto& lp : loops) {
-    Loop* loop = lp.get();
-    asio::post(loop->io, [loop] {
-      loop->stopping = true;
-      beast::error_code ec;
-      if (loop->acceptor) loop->acceptor->close(ec);
-      std::vector<Session*> live(loop->sessions.begin(), loop->sessions.end());
-      for (Session* s : live) s->stop();
-    });
-  }
+  Loop* l = loop.get();
+  asio::post(l->acceptor->get_executor(), [l] {
+    l->stopping = true;
+    beast::error_code ec;
+    l->acceptor->close(ec);
+    std::vector<std::shared_ptr<Session>> live;
+    {
+      std::lock_guard lock(l->mutex);
+      for (auto& [raw, weak] : l->sessions) {
+        if (auto s = weak.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (auto& s : live) s->stop();
+  });
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() {
-  for (auto& loop : impl_->loops) {
-    if (loop->thread.joinable()) {
-      loop->io.stop();
-      loop->thread.join();
-    }
+  Loop& l = *impl_->loop;
+  l.io.stop();
+  for (auto& t : l.threads) {
+    if (t.joinable()) t.join();
   }
 }
 
@@ -318,23 +342,19 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options, Han
                 ec ? ec.message() : "no addresses");
   }
   tcp::endpoint endpoint = results.begin()->endpoint();
-  for (unsigned i = 0; i < threads; ++i) {
-    auto loop = std::make_unique<Loop>();
-    loop->acceptor.emplace(loop->io);
-    auto& a = *loop->acceptor;
-    a.open(endpoint.protocol(), ec);
-    if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) a.set_option(reuse_port(true), ec);
-    if (!ec) a.bind(endpoint, ec);
-    if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      return fail(ErrorCode::kIo, "cannot listen on ", options.host, ":",
-                  std::to_string(endpoint.port()), ": ", ec.message());
-    }
-    if (i == 0) endpoint.port(a.local_endpoint().port());  // port 0: the rest share the pick
-    impl->loops.push_back(std::move(loop));
+  impl->loop = std::make_unique<Loop>(threads);
+  impl->loop->acceptor.emplace(asio::make_strand(impl->loop->io));
+  auto& a = *impl->loop->acceptor;
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return fail(ErrorCode::kIo, "cannot listen on ", options.host, ":",
+                std::to_string(endpoint.port()), ": ", ec.message());
   }
-  impl->port = endpoint.port();
+  impl->port = a.local_endpoint().port();
+  impl->threads = threads;
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -347,7 +367,7 @@ void Server::run() {
       if (ec) return;
       if (s.shutting_down) {  // a second signal: stop now
         logLine(LogLevel::kWarn, "second signal; stopping now");
-        for (auto& loop : s.loops) loop->io.stop();
+        s.loop->io.stop();
         return;
       }
       logLine(LogLevel::kInfo, std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") +
@@ -361,11 +381,11 @@ void Server::run() {
     signals.add(SIGTERM);
     waitSignal();
   }
-  std::atomic<size_t> running{s.loops.size()};
-  for (auto& lp : s.loops) {
-    Loop* loop = lp.get();
-    s.accept(*loop);
-    loop->thread = std::thread([&s, &signals, &guard, &running, loop] {
+  std::atomic<size_t> running{s.threads};
+  Loop* loop = s.loop.get();
+  s.accept();
+  for (unsigned i = 0; i < s.threads; ++i) {
+    loop->threads.emplace_back([&s, &signals, &guard, &running, loop] {
       loop->io.run();
       if (--running == 0) {
         // Pointers, not [&]: this thread's closure is gone when main_io runs the handler.
@@ -375,7 +395,7 @@ void Server::run() {
         asio::post(s.main_io, [impl, sigs, work] {
           beast::error_code ec;
           sigs->cancel(ec);
-          impl->loops_done = true;
+          impl->loop_done = true;
           if (impl->grace_timer) impl->grace_timer->cancel();
           work->reset();
         });
@@ -383,7 +403,7 @@ void Server::run() {
     });
   }
   s.main_io.run();
-  for (auto& loop : s.loops) loop->thread.join();
+  for (auto& t : loop->threads) t.join();
 }
 
 void Server::shutdown() { impl_->beginShutdown(); }

@@ -1,19 +1,21 @@
-// HTTP/1.1 server (Boost.Beast/Asio): one event loop per thread, handlers run on the loop.
+// HTTP/1.1 server (Boost.Beast/Asio): one event loop run by a pool of threads; handlers run on
+// the pool.
 //
 //   auto server = Server::create({.host = "127.0.0.1", .port = 3000, .threads = 4},
 //                                [&](Request& req) { return Response::text(200, "hi"); });
 //   server.value()->run();   // returns after SIGTERM/SIGINT once in-flight requests finish
 //
-// Each thread owns an io_context and its own SO_REUSEPORT acceptor on the same address; a
-// connection stays on the thread that accepted it. Keep-alive, pipelining (requests are answered
+// `threads` threads run one io_context; each connection has its own strand, so its handlers
+// never overlap, but it is not tied to a thread: a handler that runs long (a guest up to its
+// deadline) holds one thread while the others serve every other connection. Keep-alive, pipelining (requests are answered
 // in order), chunked request bodies and `Expect: 100-continue` are handled; responses larger than
 // kChunkedResponseThreshold go out chunked. Limits: header bytes (431), body bytes (413), idle,
 // header and body timeouts (the connection is closed). Parsing is Beast's; nothing here parses HTTP
 // by hand.
 //
-// Thread safety: the handler is called concurrently from every loop thread; it runs to
-// completion on the loop (a slow handler delays that thread's other connections). shutdown() may
-// be called from any thread.
+// Thread safety: the handler is called concurrently from the pool's threads; it runs to
+// completion there (while `threads` handlers are busy, new requests wait). shutdown() may be
+// called from any thread.
 #pragma once
 
 #include <chrono>
