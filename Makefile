@@ -45,7 +45,7 @@ FUZZ_TARGETS ?= wasm manifest http_request cgi_response component
 # The concurrency tests (engine threads, the HTTP server's thread pool, tern up end to end, the
 # hostile suite under load): a ctest -R
 # regex, and what to build for them (e2e needs tern and every example and guest: all).
-TSAN_TESTS ?= ^(instance_test|http_test|e2e|hostile)$$
+TSAN_TESTS ?= ^(instance_test|http_test|trigger_test|e2e|hostile)$$
 TSAN_TARGETS ?= all
 # -O1 with line tables: much quicker to build than -O2 -g, stack traces still exact.
 SAN_CMAKE_FLAGS = -G Ninja -DCMAKE_C_COMPILER=$(SAN_CC) -DCMAKE_CXX_COMPILER=$(SAN_CXX) \

@@ -18,7 +18,7 @@
 #include "cmd/up_command.h"
 #include "compile/wat.h"
 #include "component/component.h"
-#include "component/wasi_p2.h"
+#include "wasi2/wasi2.h"
 #include "instance/engine.h"
 #include "wasi/wasi.h"
 
@@ -199,10 +199,13 @@ Result<wasi::WasiOptions> wasiOptions(const RunOptions& r, const std::string& pa
     w.listen_sockets.push_back(*fd);
   }
   w.stdin_mode = wasi::StdinMode::kInherit;
-  if (r.deadline_ms) {
-    w.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(r.deadline_ms);
-  }
   return w;
+}
+
+// --deadline-ms: the whole run must be over this many ms from now (guest code and WASI waits).
+std::optional<std::chrono::steady_clock::time_point> deadlineOf(const RunOptions& r) {
+  if (!r.deadline_ms) return std::nullopt;
+  return std::chrono::steady_clock::now() + std::chrono::milliseconds(r.deadline_ms);
 }
 
 // How a guest that stopped early ends `tern run`: its proc_exit status, or a trap message and
@@ -259,10 +262,10 @@ int invokeExport(instance::Store& store, instance::Instance& inst, const std::st
   return 0;
 }
 
-// The WASI 0.2 context for a component: the same args, env, pre-opens and deadline as a core
-// module gets (wasiOptions), stdio inherited.
-Result<component::WasiP2Context*> componentContext(const wasi::WasiOptions& w,
-                                                   component::WasiP2Context& ctx) {
+// The WASI 0.2 state for a component: the same args, env and pre-opens as a core module gets
+// (wasiOptions), stdio inherited.
+Result<wasi2::WasiP2Context*> componentContext(const wasi::WasiOptions& w,
+                                                   wasi2::WasiP2Context& ctx) {
   if (!w.listen_sockets.empty()) {
     return fail(ErrorCode::kInvalidArgument, "--tcplisten is not supported for components");
   }
@@ -273,7 +276,6 @@ Result<component::WasiP2Context*> componentContext(const wasi::WasiOptions& w,
   }
   ctx.preopens = w.preopens;
   ctx.stdin_mode = w.stdin_mode;
-  ctx.deadline = w.deadline;
   TERN_TRY(ctx.openPreopens());
   return &ctx;
 }
@@ -299,14 +301,14 @@ int runComponent(instance::Engine& engine, const CommonOptions& o, const RunOpti
   }
   auto w = wasiOptions(r, path, args);
   if (!w) return reportError(w.error());
-  component::WasiP2Context ctx;
+  wasi2::WasiP2Context ctx;
   if (auto c = componentContext(*w, ctx); !c) return reportError(c.error());
+  instance::RequestContext request{.deadline = deadlineOf(r), .wasi2 = &ctx};
   instance::StoreLimits limits;
-  if (r.deadline_ms) limits.deadline = std::chrono::milliseconds(r.deadline_ms);
   if (r.max_memory) limits.max_memory_bytes = r.max_memory;
   component::ComponentLinker linker;
-  component::defineWasiP2(linker);
-  component::Session session(engine, limits, &ctx);
+  wasi2::defineWasiP2(linker);
+  component::Session session(engine, limits, &request);
   auto inst = session.instantiate(linker, *comp);
   if (!inst) {
     if (inst.error().code == ErrorCode::kExit) return exitCodeOf(inst.error().detail);
@@ -339,10 +341,11 @@ int runModule(const CommonOptions& o, const RunOptions& r, const std::string& pa
   if (!wasi_opts) return reportError(wasi_opts.error());
   auto wasi_ctx = wasi::WasiContext::create(std::move(*wasi_opts));
   if (!wasi_ctx) return reportError(wasi_ctx.error());
+  instance::RequestContext request{.deadline = deadlineOf(r), .wasi = wasi_ctx->get()};
   instance::StoreLimits limits;
-  if (r.deadline_ms) limits.deadline = std::chrono::milliseconds(r.deadline_ms);
   if (r.max_memory) limits.max_memory_bytes = r.max_memory;
   instance::Store store(**engine, limits);
+  store.setContext(&request);
   instance::Linker linker;
   wasi::defineWasi(linker, **wasi_ctx);  // always: --invoke works with or without WASI imports
   auto inst = linker.instantiate(store, *module);

@@ -12,16 +12,16 @@
 #include <thread>
 #include <tuple>
 
-#include "common/host_call_hook.h"
-#include "http/app.h"
-#include "http/log.h"
 #include "host/services.h"
+#include "http/log.h"
 #include "http/server.h"
 #include "instance/engine.h"
 #include "manifest/manifest.h"
 #include "manifest/units.h"
 #include "observe/admin_server.h"
 #include "observe/observability.h"
+#include "trigger/app.h"
+#include "trigger/app_loader.h"
 
 namespace tern::cmd {
 namespace {
@@ -109,7 +109,7 @@ std::optional<ListenAddress> parseListen(const std::string& spec) {
   return a;
 }
 
-void printBanner(const http::App& app, const std::string& host, uint16_t port) {
+void printBanner(const trigger::App& app, const std::string& host, uint16_t port) {
   std::string h =
       host.find(':') != std::string::npos && !host.starts_with('[') ? "[" + host + "]" : host;
   std::string base = "http://" + h + ":" + std::to_string(port);
@@ -128,7 +128,7 @@ void printBanner(const http::App& app, const std::string& host, uint16_t port) {
 }
 
 // The limit flags (node defaults for every component) into `out`; false after printing an error.
-bool parseLimitFlags(const UpOptions& o, http::AppOptions& out) {
+bool parseLimitFlags(const UpOptions& o, trigger::AppOptions& out) {
   auto timeout = parseDuration(o.request_timeout);
   if (!timeout) {
     std::fprintf(stderr, "error: --request-timeout '%s' is not a duration (try 500ms, 30s, 2m)\n",
@@ -213,7 +213,7 @@ std::optional<Observing> setUpObserving(const UpOptions& o, const ListenAddress&
 }
 
 // --log-dir (created if missing) into `out`; false after printing an error.
-bool parseLogDir(const UpOptions& o, http::AppOptions& out) {
+bool parseLogDir(const UpOptions& o, trigger::AppOptions& out) {
   if (o.log_dir.empty()) return true;
   std::error_code ec;
   fs::create_directories(o.log_dir, ec);
@@ -227,7 +227,7 @@ bool parseLogDir(const UpOptions& o, http::AppOptions& out) {
 }
 
 // Starts the admin listener when asked for, prints the banner, serves until shutdown.
-int serve(http::Server& server, const http::App& app, const std::string& host,
+int serve(http::Server& server, const trigger::App& app, const std::string& host,
           Observing& observing) {
   std::unique_ptr<observe::AdminServer> admin;
   if (observing.admin) {
@@ -260,15 +260,10 @@ int runUp(const UpOptions& o) {
   if (o.build) {
     if (int rc = runBuild(o.file); rc != 0) return rc;
   }
-  http::AppOptions app_options;
+  trigger::AppOptions app_options;
   if (!parseLimitFlags(o, app_options) || !parseLogDir(o, app_options)) return 1;
   app_options.optimize = o.optimize;
   app_options.observer = observing->obs.get();
-  // Installed before any guest runs and removed after the server has stopped.
-  hooks::setHostCallObserver(observing->obs.get());
-  struct Uninstall {
-    ~Uninstall() { hooks::setHostCallObserver(nullptr); }
-  } uninstall;
 
   std::string path = manifest::resolveManifestPath(o.file);
   auto m = manifest::loadManifest(path);
@@ -296,7 +291,7 @@ int runUp(const UpOptions& o) {
     return 1;
   }
   std::vector<std::string> warnings;
-  auto app = http::App::load(std::move(*m), **engine, app_options, &warnings);
+  auto app = trigger::AppLoader(**engine, app_options).load(std::move(*m), &warnings);
   if (!app) {
     printErrors("cannot load " + path, app.error().message);
     return 1;
@@ -313,7 +308,7 @@ int runUp(const UpOptions& o) {
         std::chrono::duration_cast<std::chrono::milliseconds>(*app_options.limits.request_timeout) +
         std::chrono::seconds(10);
   }
-  const http::App& served = **app;
+  const trigger::App& served = **app;
   auto server =
       http::Server::create(so, [&served](http::Request& req) { return served.handle(req); });
   if (!server) {

@@ -40,7 +40,7 @@ inline constexpr uint32_t kMaxPollSubscriptions = 4096;   // per poll_oneoff; mo
 inline constexpr size_t kMaxDirEntries = 100'000;         // one fd_readdir snapshot
 inline constexpr size_t kDefaultCaptureBytes = 1u << 20;  // captured stdout/stderr per stream
 inline constexpr int kMaxSymlinkFollows = 40;             // manual walk (no openat2); more: ELOOP
-// WASI 0.2 host (component/wasi_*.cc): sizes a guest asks for.
+// WASI 0.2 host (wasi2/): sizes a guest asks for.
 inline constexpr uint64_t kMaxStreamChunk = 1u << 20;   // bytes per stream read / write grant
 inline constexpr uint64_t kMaxRandomBytes = 1u << 24;   // one get-random-bytes; more traps
 inline constexpr size_t kMaxPollList = 4096;            // pollables per wasi:io/poll.poll; more traps
@@ -74,5 +74,14 @@ inline constexpr size_t kMaxSqlConnections = 64;           // pooled connections
 // bytes) beyond the size of the guest's memory, so zero-sized or aliased list elements cannot
 // make the host build a tree far larger than the guest itself.
 inline constexpr uint64_t kMaxCanonLiftBytes = uint64_t{256} << 20;
+
+// Guests on the request path (executor/): what one request's guest may hand back.
+// Bytes a WAGI guest may write to stdout (its whole response); more is cut and logged.
+inline constexpr size_t kMaxGuestStdoutBytes = 64u << 20;
+// Header block of a guest's response (WAGI: everything before the blank line; wasi:http: the
+// header fields); more gives 500, as nginx refuses an upstream's "too big header".
+inline constexpr size_t kMaxGuestResponseHeaderBytes = 64u << 10;
+// Bytes of guest stdout/stderr kept per request for the guest log (--log-dir or the console).
+inline constexpr size_t kMaxGuestStderrBytes = 1u << 20;
 
 }  // namespace tern::limits

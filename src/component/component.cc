@@ -99,8 +99,11 @@ Session& ComponentInstance::session() const { return state_->session(); }
 
 // ---- Session ----
 
-Session::Session(instance::Engine& engine, instance::StoreLimits limits, void* user_data)
-    : store_(engine, limits), user_data_(user_data) {}
+Session::Session(instance::Engine& engine, instance::StoreLimits limits,
+                 instance::RequestContext* context)
+    : store_(engine, limits), context_(context) {
+  store_.setContext(context);
+}
 
 Session::~Session() {
   instances_.clear();  // before the host objects and the store they point into

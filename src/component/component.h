@@ -2,7 +2,7 @@
 //
 //   auto comp = Component::compile(engine, bytes).value();   // nested core modules compiled
 //   ComponentLinker linker;  wasi2::define(linker); http::defineWasiHttp(linker);
-//   Session session(engine, limits, &my_request_context);
+//   Session session(engine, limits, &request_context);       // instance/request_context.h
 //   ComponentInstance* inst = session.instantiate(linker, comp).value();
 //   auto* handle = inst->exportFunc("wasi:http/incoming-handler@0.2.0", "handle");
 //   inst->call(handle, {Val::own(req_rep), Val::own(outparam_rep)});
@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "component/host.h"
+#include "component/linker.h"
 #include "component/val.h"
 #include "instance/engine.h"
 
@@ -83,9 +83,12 @@ class ComponentInstance {
 
 // Everything one request (or one `tern run`) creates: the Store, the host objects, the
 // component instances. Destroying it frees all of them; nothing a guest did survives it.
+// `context` (may be null: no host state, as in unit tests) is the request it serves; it must
+// outlive the Session.
 class Session {
  public:
-  Session(instance::Engine& engine, instance::StoreLimits limits, void* user_data);
+  Session(instance::Engine& engine, instance::StoreLimits limits,
+          instance::RequestContext* context);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -94,14 +97,14 @@ class Session {
                                          std::shared_ptr<const Component> component);
   instance::Store& store() { return store_; }
   HostResources& resources() { return resources_; }
-  void* userData() const { return user_data_; }
+  instance::RequestContext* context() const { return context_; }
 
  private:
   // Declared first so they outlive the store, whose functions point at their types.
   std::vector<std::shared_ptr<const Component>> components_;
   instance::Store store_;
   HostResources resources_;
-  void* user_data_;
+  instance::RequestContext* context_;
   std::vector<std::unique_ptr<ComponentInstance>> instances_;
 };
 

@@ -10,7 +10,7 @@
 
 #include "component/canon.h"
 #include "component/component.h"
-#include "component/host.h"
+#include "component/linker.h"
 #include "component/val.h"
 #include "instance/engine.h"
 
@@ -41,7 +41,7 @@ struct HostImportFunc {
   std::string interface;
   std::string name;
   const FuncSig* sig = nullptr;
-  uint32_t hook_id = 0;  // hooks::hostInterfaceId of the interface (interned once, at plan time)
+  uint32_t interface_id = 0;  // obs::interfaceId of the interface (interned once, at plan time)
 };
 
 // A component function defined by `canon lift`.

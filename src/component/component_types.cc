@@ -2,7 +2,7 @@
 // instance/component types whose declarations are read again per import (fresh resources).
 #include <algorithm>
 
-#include "common/host_call_hook.h"
+#include "common/observation.h"
 #include "common/limits.h"
 #include "component/component_build.h"
 
@@ -307,7 +307,7 @@ Result<Item> Builder::abstractItem(Reader& r, Scope& s, Plan& plan, const bin::E
       it.func.index = uint32_t(plan.host_funcs.size());
       // A bare function import counts under its own name (it has no interface).
       plan.host_funcs.push_back(HostImportFunc{iface == name ? "" : iface, name, it.func.sig,
-                                               hooks::hostInterfaceId(iface)});
+                                               obs::interfaceId(iface)});
       return it;
     }
     case Sort::kType: {

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <map>
 
-#include "common/host_call_hook.h"
+#include "common/observation.h"
 #include "component/component.h"
 #include "component/component_test_util.h"
 
@@ -29,7 +29,7 @@ class ComponentValues : public ::testing::Test {
   void SetUp() override {
     if (!component_) GTEST_SKIP() << "values.wasm not built (jco missing)";
     defineHost();
-    session_ = std::make_unique<Session>(*engine_, instance::StoreLimits{}, nullptr);
+    session_ = std::make_unique<Session>(*engine_, instance::StoreLimits{}, &request_);
     auto inst = session_->instantiate(linker_, *component_);
     ASSERT_TRUE(inst) << inst.error().toString();
     inst_ = *inst;
@@ -53,6 +53,7 @@ class ComponentValues : public ::testing::Test {
   static instance::Engine* engine_;
   static std::shared_ptr<const Component>* component_;
   ComponentLinker linker_;
+  instance::RequestContext request_;  // the session's; a test may set its observation
   std::unique_ptr<Session> session_;
   ComponentInstance* inst_ = nullptr;
   std::vector<Val> seen_;  // arguments the host functions received
@@ -249,35 +250,41 @@ TEST_F(ComponentValues, TrapPoisonsTheInstance) {
 }
 
 // Counts host calls per interface id, as observe/ does for its host-call metric.
-class CountingObserver final : public hooks::HostCallObserver {
+class CountingObservation final : public obs::RequestObservation {
  public:
-  void hostCallBegin(uint32_t id, std::string_view function) noexcept override {
+  void routed(std::string_view, std::string_view) override {}
+  void phaseBegin(obs::Phase) override {}
+  void phaseEnd(obs::Phase, const Error*) override {}
+  void memoryInUse(uint64_t) override {}
+  void hostCallBegin(uint32_t id, std::string_view function) override {
     ++calls[id];
     functions.emplace_back(function);
   }
-  void hostCallEnd(uint32_t id, bool failed) noexcept override { failures[id] += failed ? 1 : 0; }
-  std::optional<hooks::TraceHeaders> traceHeaders() const override { return std::nullopt; }
+  void hostCallEnd(uint32_t id, bool failed) override { failures[id] += failed ? 1 : 0; }
+  std::optional<obs::TraceHeaders> traceHeaders() const override { return std::nullopt; }
+  std::string traceId() const override { return ""; }
+  void end(uint16_t) override {}
   std::map<uint32_t, int> calls, failures;
   std::vector<std::string> functions;
 };
 
 TEST_F(ComponentValues, HostCallsAreReportedPerInterface) {
-  CountingObserver observer;
-  hooks::setHostCallObserver(&observer);
+  CountingObservation observation;
+  request_.observation = &observation;  // the request the session serves is now observed
   EXPECT_EQ(call1("string", {Val::string("x")}).bytes, "<x>");
   // The same host function, now failing: the call is reported as failed.
   define("h-string", [](HostCall&, std::span<Val>, std::span<Val>) -> Result<void> {
     return fail(ErrorCode::kInvalidArgument, "refused");
   });
   auto refused = call("string", {Val::string("y")});
-  hooks::setHostCallObserver(nullptr);
+  request_.observation = nullptr;
   ASSERT_FALSE(refused);
   // A bare function import counts under its own name.
-  uint32_t id = hooks::hostInterfaceId("h-string");
-  EXPECT_EQ(observer.calls[id], 2);
-  EXPECT_EQ(observer.failures[id], 1);
-  EXPECT_EQ(observer.calls.size(), 1u);  // no other host function ran
-  EXPECT_EQ(observer.functions, (std::vector<std::string>{"h-string", "h-string"}));
+  uint32_t id = obs::interfaceId("h-string");
+  EXPECT_EQ(observation.calls[id], 2);
+  EXPECT_EQ(observation.failures[id], 1);
+  EXPECT_EQ(observation.calls.size(), 1u);  // no other host function ran
+  EXPECT_EQ(observation.functions, (std::vector<std::string>{"h-string", "h-string"}));
 }
 
 TEST_F(ComponentValues, MissingHostFunctionIsUnlinkable) {

@@ -2,7 +2,7 @@
 // adapts between host values and core code (canon lower for imports, canon lift for exports).
 #include <string>
 
-#include "common/host_call_hook.h"
+#include "common/observation.h"
 #include "component/instance_state.h"
 
 namespace tern::component {
@@ -152,8 +152,8 @@ Result<void> InstanceState::callLowered(const LoweredFunc& f, std::span<const Va
   std::vector<Val> out(f.results.size());
   if (f.host) {
     const HostImportFunc& h = data_.plan.host_funcs[f.target];
-    hooks::HostCallScope scope(h.hook_id, h.name);
     HostCall call(session_, owner_);
+    obs::HostCallScope scope(call.observation(), h.interface_id, h.name);
     auto r = (*linked_->funcs[f.target])(call, *vals, out);
     if (!r) {
       scope.failed();

@@ -59,9 +59,9 @@ Result<KvStore*> handleStore(HostCall& call, const ResourceType* type, const Val
 
 // open(label): access-denied unless the component was granted `label` (Spin's rule: grants are
 // checked before existence, so the guest learns nothing about stores it may not use).
-Val openStore(HostCall& call, ServicesLookup lookup, const ResourceType* type, const ErrorCases& e,
+Val openStore(HostCall& call, const ResourceType* type, const ErrorCases& e,
               const std::string& label) {
-  const ComponentServices* s = lookup ? lookup(call.userData()) : nullptr;
+  const ComponentServices* s = servicesOf(call);
   KvStore* store = s ? s->store(label) : nullptr;
   if (!store) return Val::err(Val::variant(e.access_denied));
   auto rep = call.resources().add(type, std::make_unique<StoreHandle>(store));
@@ -116,12 +116,12 @@ Val stringList(std::vector<std::string>& keys) {
 
 }  // namespace
 
-void defineSpinKeyValue(ComponentLinker& linker, ServicesLookup lookup) {
+void defineSpinKeyValue(ComponentLinker& linker) {
   const ResourceType* type = linker.defineResource(kSpinKv, "store");
   linker.defineFunc(
       kSpinKv, "[static]store.open",
-      [type, lookup](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
-        r[0] = openStore(call, lookup, type, kSpinErrors, a[0].bytes);
+      [type](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
+        r[0] = openStore(call, type, kSpinErrors, a[0].bytes);
         return {};
       });
   defineStoreMethods(linker, kSpinKv, "store", type, kSpinErrors);
@@ -141,12 +141,11 @@ void defineSpinKeyValue(ComponentLinker& linker, ServicesLookup lookup) {
                     });
 }
 
-static void defineWasiStore(ComponentLinker& linker, const ResourceType* bucket,
-                            ServicesLookup lookup) {
+static void defineWasiStore(ComponentLinker& linker, const ResourceType* bucket) {
   linker.defineFunc(
       kWasiStore, "open",
-      [bucket, lookup](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
-        r[0] = openStore(call, lookup, bucket, kWasiErrors, a[0].bytes);
+      [bucket](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
+        r[0] = openStore(call, bucket, kWasiErrors, a[0].bytes);
         return {};
       });
   defineStoreMethods(linker, kWasiStore, "bucket", bucket, kWasiErrors);
@@ -271,18 +270,18 @@ static void defineWasiBatch(ComponentLinker& linker, const ResourceType* bucket)
                     });
 }
 
-void defineWasiKeyValue(ComponentLinker& linker, ServicesLookup lookup) {
+void defineWasiKeyValue(ComponentLinker& linker) {
   const ResourceType* bucket = linker.defineResource(kWasiStore, "bucket");
-  defineWasiStore(linker, bucket, lookup);
+  defineWasiStore(linker, bucket);
   defineWasiAtomics(linker, bucket);
   defineWasiBatch(linker, bucket);
 }
 
-void defineHostServices(ComponentLinker& linker, ServicesLookup lookup) {
-  defineSpinKeyValue(linker, lookup);
-  defineWasiKeyValue(linker, lookup);
-  defineSqlite(linker, lookup);
-  defineVariables(linker, lookup);
+void defineHostServices(ComponentLinker& linker) {
+  defineSpinKeyValue(linker);
+  defineWasiKeyValue(linker);
+  defineSqlite(linker);
+  defineVariables(linker);
 }
 
 }  // namespace tern::host

@@ -2,7 +2,7 @@
 // open, execute, last-insert-rowid, changes) over pooled SqlDatabase connections.
 #include <sqlite3.h>
 
-#include "component/wasi_p2.h"
+#include "wasi2/wasi2.h"
 #include "host/bindings.h"
 
 namespace tern::host {
@@ -86,12 +86,12 @@ Result<SqlConnection*> handleConn(HostCall& call, const ResourceType* type, cons
   return h->conn.get();
 }
 
-void defineVersion(ComponentLinker& linker, const char* iface, ServicesLookup lookup, bool v3) {
+void defineVersion(ComponentLinker& linker, const char* iface, bool v3) {
   const ResourceType* type = linker.defineResource(iface, "connection");
   linker.defineFunc(
       iface, "[static]connection.open",
-      [type, lookup](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
-        const ComponentServices* s = lookup ? lookup(call.userData()) : nullptr;
+      [type](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
+        const ComponentServices* s = servicesOf(call);
         SqlDatabase* db = s ? s->database(a[0].bytes) : nullptr;
         if (!db) {
           r[0] = Val::err(Val::variant(kAccessDenied));  // grants first, as Spin does
@@ -118,10 +118,10 @@ void defineVersion(ComponentLinker& linker, const char* iface, ServicesLookup lo
           if (!p) return fail(p.error());
           params.push_back(std::move(*p));
         }
-        // The request deadline (WasiP2Context, the executor's per-request context) bounds the
-        // query.
-        const component::WasiP2Context* ctx = component::wasiContext(call);
-        auto q = (*conn)->execute(a[1].bytes, params, ctx ? ctx->deadline : std::nullopt);
+        // The request's deadline bounds the query.
+        const instance::RequestContext* request = call.context();
+        auto q = (*conn)->execute(a[1].bytes, params,
+                                  request ? request->deadline : std::nullopt);
         if (!q) {
           r[0] = (q.error().detail & 0xff) == SQLITE_FULL ? Val::err(Val::variant(kDatabaseFull))
                                                           : ioError(q.error().message);
@@ -149,9 +149,9 @@ void defineVersion(ComponentLinker& linker, const char* iface, ServicesLookup lo
 
 }  // namespace
 
-void defineSqlite(ComponentLinker& linker, ServicesLookup lookup) {
-  defineVersion(linker, kSpinSqlite2, lookup, false);
-  defineVersion(linker, kSpinSqlite3, lookup, true);
+void defineSqlite(ComponentLinker& linker) {
+  defineVersion(linker, kSpinSqlite2, false);
+  defineVersion(linker, kSpinSqlite3, true);
 }
 
 }  // namespace tern::host

@@ -10,7 +10,7 @@
 
 #include "common/limits.h"
 #include "component/component.h"
-#include "component/wasi_p2.h"
+#include "wasi2/wasi2.h"
 
 namespace tern::host {
 namespace {
@@ -22,21 +22,13 @@ using component::Session;
 using component::TypeKind;
 using component::Val;
 
-struct RequestContext : component::WasiP2Context {
-  const ComponentServices* services = nullptr;
-};
-
-const ComponentServices* lookupServices(void* user_data) {
-  return user_data ? static_cast<RequestContext*>(user_data)->services : nullptr;
-}
-
 class BindingsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = (fs::temp_directory_path() / ("tern_bindings_" + std::to_string(getpid()))).string();
     fs::remove_all(dir_);
     engine_ = instance::Engine::create({}).value();
-    defineHostServices(linker_, lookupServices);
+    defineHostServices(linker_);
     auto kv = makeSqliteKvStore(dir_ + "/.spin/sqlite_key_value.db", "default").value();
     services_.id = "app";
     services_.stores.emplace("default", kv);
@@ -72,7 +64,7 @@ class BindingsTest : public ::testing::Test {
   std::unique_ptr<instance::Engine> engine_;
   ComponentLinker linker_;
   ComponentServices services_;
-  RequestContext ctx_;
+  instance::RequestContext ctx_;
   std::unique_ptr<Session> session_;
 };
 

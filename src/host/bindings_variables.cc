@@ -15,25 +15,24 @@ constexpr const char* kWasiConfig = "wasi:config/store@0.2.0-draft-2024-09-27";
 // spin `error` cases.
 enum : uint32_t { kInvalidName, kUndefined, kProvider, kOther };
 
-const std::map<std::string, std::string, std::less<>>* variablesOf(HostCall& call,
-                                                                   ServicesLookup lookup) {
-  const ComponentServices* s = lookup ? lookup(call.userData()) : nullptr;
+const std::map<std::string, std::string, std::less<>>* variablesOf(HostCall& call) {
+  const ComponentServices* s = servicesOf(call);
   return s ? &s->variables : nullptr;
 }
 
 }  // namespace
 
-void defineVariables(ComponentLinker& linker, ServicesLookup lookup) {
+void defineVariables(ComponentLinker& linker) {
   linker.defineFunc(
       kSpinVariables, "get",
-      [lookup](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
+      [](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
         const std::string& name = a[0].bytes;
         if (auto why = invalidVariableName(name)) {
           r[0] = Val::err(Val::variant(
               kInvalidName, Val::string("invalid variable name '" + name + "': " + *why)));
           return {};
         }
-        const auto* vars = variablesOf(call, lookup);
+        const auto* vars = variablesOf(call);
         auto it = vars ? vars->find(name) : decltype(vars->end())();
         if (!vars || it == vars->end()) {
           r[0] = Val::err(Val::variant(kUndefined, Val::string("no variable for '" + name + "'")));
@@ -43,17 +42,17 @@ void defineVariables(ComponentLinker& linker, ServicesLookup lookup) {
         return {};
       });
   linker.defineFunc(kWasiConfig, "get",
-                    [lookup](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
-                      const auto* vars = variablesOf(call, lookup);
+                    [](HostCall& call, std::span<Val> a, std::span<Val> r) -> Result<void> {
+                      const auto* vars = variablesOf(call);
                       auto it = vars ? vars->find(a[0].bytes) : decltype(vars->end())();
                       r[0] = vars && it != vars->end() ? Val::ok(Val::some(Val::string(it->second)))
                                                        : Val::ok(Val::none());
                       return {};
                     });
   linker.defineFunc(kWasiConfig, "get-all",
-                    [lookup](HostCall& call, std::span<Val>, std::span<Val> r) -> Result<void> {
+                    [](HostCall& call, std::span<Val>, std::span<Val> r) -> Result<void> {
                       std::vector<Val> items;
-                      if (const auto* vars = variablesOf(call, lookup)) {
+                      if (const auto* vars = variablesOf(call)) {
                         for (const auto& [k, v] : *vars)
                           items.push_back(Val::tuple({Val::string(k), Val::string(v)}));
                       }

@@ -1,22 +1,23 @@
-// The libcurl implementation of component::OutboundHttp, with Spin's allow-list.
+// The libcurl implementation of wasi2::OutboundHttp, with Spin's allow-list.
 #include "host/outbound_http.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 
-#include "common/host_call_hook.h"
+#include "common/observation.h"
 #include "host/curl_api.h"
 
 namespace tern::host {
 namespace {
 
-using component::FieldList;
-using component::HttpError;
-using component::HttpErrorCase;
-using component::HttpResult;
-using component::IncomingHttpResponse;
-using component::OutgoingHttpRequest;
+using wasi2::FieldList;
+using wasi2::HttpError;
+using wasi2::HttpErrorCase;
+using wasi2::HttpResult;
+using wasi2::IncomingHttpResponse;
+using wasi2::OutgoingHttpRequest;
+using wasi2::OutboundCall;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kServiceChainingSuffix = ".spin.internal";
@@ -159,7 +160,7 @@ HttpError mapCurlError(CURLcode rc, const Transfer& t, const char* detail, bool 
   return httpError(HttpErrorCase::kInternalError, msg);
 }
 
-class CurlOutbound final : public component::OutboundHttp {
+class CurlOutbound final : public wasi2::OutboundHttp {
  public:
   CurlOutbound(AllowedHosts hosts, OutboundOptions options)
       : hosts_(std::move(hosts)), options_(std::move(options)) {}
@@ -176,16 +177,16 @@ class CurlOutbound final : public component::OutboundHttp {
   }
 
   HttpResult<IncomingHttpResponse> send(const OutgoingHttpRequest& r,
-                                        Clock::time_point deadline) const override {
+                                        const OutboundCall& call) const override {
     bool internal = false;
     if (!isSelf(r)) {
       auto t = parseTarget(r);
       if (!t) return std::unexpected(t.error());
       internal = t->host.ends_with(kServiceChainingSuffix);
-      if (!internal) return perform(r, deadline);
+      if (!internal) return perform(r, call);
     }
     if (options_.local) {
-      if (auto res = options_.local(r)) return std::move(*res);
+      if (auto res = options_.local(r, call)) return std::move(*res);
     }
     return std::unexpected(httpError(
         internal ? HttpErrorCase::kDestinationNotFound : HttpErrorCase::kHttpRequestDenied,
@@ -209,7 +210,7 @@ class CurlOutbound final : public component::OutboundHttp {
   }
 
   HttpResult<IncomingHttpResponse> perform(const OutgoingHttpRequest& r,
-                                           Clock::time_point deadline) const;
+                                           const OutboundCall& call) const;
 
   AllowedHosts hosts_;
   OutboundOptions options_;
@@ -225,11 +226,12 @@ bool hasHeader(const FieldList& headers, std::string_view name) {
   });
 }
 
-// W3C Trace Context of the current span, unless the guest set its own traceparent.
+// W3C Trace Context of the request's current span, unless the guest set its own traceparent.
 template <typename Add>
-void addTraceHeaders(const FieldList& headers, Add&& add) {
+void addTraceHeaders(const FieldList& headers, const obs::RequestObservation* observation,
+                     Add&& add) {
   if (hasHeader(headers, "traceparent")) return;
-  auto trace = hooks::currentTraceHeaders();
+  auto trace = obs::traceHeaders(observation);
   if (!trace) return;
   add("traceparent: " + trace->traceparent);
   if (!trace->tracestate.empty() && !hasHeader(headers, "tracestate")) {
@@ -245,7 +247,7 @@ long msUntil(Clock::time_point deadline, std::chrono::milliseconds cap) {
 }
 
 HttpResult<IncomingHttpResponse> CurlOutbound::perform(const OutgoingHttpRequest& r,
-                                                       Clock::time_point deadline) const {
+                                                       const OutboundCall& call) const {
   auto target = parseTarget(r);
   if (!target) return std::unexpected(target.error());
   if (target->scheme != "http" && target->scheme != "https") {
@@ -268,9 +270,9 @@ HttpResult<IncomingHttpResponse> CurlOutbound::perform(const OutgoingHttpRequest
     }
   };
   for (const auto& [k, v] : r.headers) add(k + ": " + v);
-  addTraceHeaders(r.headers, add);
+  addTraceHeaders(r.headers, call.observation, add);
   add("Expect:");  // no 100-continue round trip
-  long total_ms = msUntil(deadline, options_.timeout);
+  long total_ms = msUntil(call.deadline, options_.timeout);
   long connect_ms = total_ms;
   if (r.connect_timeout) {
     connect_ms = std::min<long>(
@@ -314,7 +316,7 @@ HttpResult<IncomingHttpResponse> CurlOutbound::perform(const OutgoingHttpRequest
 
 }  // namespace
 
-std::shared_ptr<const component::OutboundHttp> makeOutboundHttp(AllowedHosts hosts,
+std::shared_ptr<const wasi2::OutboundHttp> makeOutboundHttp(AllowedHosts hosts,
                                                                 OutboundOptions options) {
   return std::make_shared<CurlOutbound>(std::move(hosts), std::move(options));
 }

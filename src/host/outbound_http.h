@@ -23,17 +23,18 @@
 #include <optional>
 #include <string>
 
-#include "component/wasi_http.h"
+#include "wasi2/http.h"
 #include "host/allowed_hosts.h"
 
 namespace tern::host {
 
 // Answers requests to the application itself without a socket: relative URLs (`self`) and
 // `http://<component-id>.spin.internal` (service chaining, private routes included); returns
-// nullopt when it does not handle `request`.
+// nullopt when it does not handle `request`. `call` is the calling guest's request (deadline,
+// observation).
 using LocalDispatch =
-    std::function<std::optional<component::HttpResult<component::IncomingHttpResponse>>(
-        const component::OutgoingHttpRequest& request)>;
+    std::function<std::optional<wasi2::HttpResult<wasi2::IncomingHttpResponse>>(
+        const wasi2::OutgoingHttpRequest& request, const wasi2::OutboundCall& call)>;
 
 struct OutboundOptions {
   std::string component_id;                   // for log lines
@@ -44,7 +45,7 @@ struct OutboundOptions {
   bool log_denied = true;  // one stderr line per denied request
 };
 
-std::shared_ptr<const component::OutboundHttp> makeOutboundHttp(AllowedHosts hosts,
+std::shared_ptr<const wasi2::OutboundHttp> makeOutboundHttp(AllowedHosts hosts,
                                                                 OutboundOptions options);
 
 }  // namespace tern::host

@@ -8,7 +8,7 @@
 #include <boost/beast.hpp>
 #include <thread>
 
-#include "common/host_call_hook.h"
+#include "common/observation.h"
 
 namespace tern::host {
 namespace {
@@ -17,8 +17,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using asio::ip::tcp;
-using component::HttpErrorCase;
-using component::OutgoingHttpRequest;
+using wasi2::HttpErrorCase;
+using wasi2::OutgoingHttpRequest;
 using Clock = std::chrono::steady_clock;
 
 // One request per connection, handled in order on one thread.
@@ -83,7 +83,7 @@ class LoopbackServer {
   std::thread thread_;
 };
 
-std::shared_ptr<const component::OutboundHttp> outbound(std::vector<std::string> allowed,
+std::shared_ptr<const wasi2::OutboundHttp> outbound(std::vector<std::string> allowed,
                                                         OutboundOptions o = {}) {
   auto hosts = AllowedHosts::parse(allowed);
   EXPECT_TRUE(hosts.has_value());
@@ -100,7 +100,8 @@ OutgoingHttpRequest request(uint16_t port, std::string path, std::string method 
   return r;
 }
 
-Clock::time_point in(std::chrono::milliseconds d) { return Clock::now() + d; }
+// An outbound call for a request due in `d`, not observed.
+wasi2::OutboundCall in(std::chrono::milliseconds d) { return {Clock::now() + d, nullptr}; }
 
 TEST(OutboundHttp, AllowedRequestReturnsStatusHeadersAndBody) {
   LoopbackServer server;
@@ -108,7 +109,7 @@ TEST(OutboundHttp, AllowedRequestReturnsStatusHeadersAndBody) {
   auto req = request(server.port(), "/hello");
   ASSERT_TRUE(out->check(req).has_value());
   auto res = out->send(req, in(std::chrono::seconds(10)));
-  ASSERT_TRUE(res.has_value()) << component::httpErrorName(res.error().code);
+  ASSERT_TRUE(res.has_value()) << wasi2::httpErrorName(res.error().code);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->body, "hello from loopback");
   bool found = false;
@@ -130,7 +131,7 @@ TEST(OutboundHttp, SendsMethodHeadersAndBody) {
   EXPECT_TRUE(found);
 }
 
-std::string responseHeader(const component::IncomingHttpResponse& res, std::string_view name) {
+std::string responseHeader(const wasi2::IncomingHttpResponse& res, std::string_view name) {
   for (const auto& [k, v] : res.headers) {
     if (k == name) return v;
   }
@@ -138,14 +139,20 @@ std::string responseHeader(const component::IncomingHttpResponse& res, std::stri
 }
 
 // The current span's trace context, as observe/ reports it for a traced request.
-class FixedTraceObserver final : public hooks::HostCallObserver {
+class FixedTraceObservation final : public obs::RequestObservation {
  public:
-  void hostCallBegin(uint32_t, std::string_view) noexcept override {}
-  void hostCallEnd(uint32_t, bool) noexcept override {}
-  std::optional<hooks::TraceHeaders> traceHeaders() const override {
-    return hooks::TraceHeaders{"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-                               "vendor=abc"};
+  void routed(std::string_view, std::string_view) override {}
+  void phaseBegin(obs::Phase) override {}
+  void phaseEnd(obs::Phase, const Error*) override {}
+  void memoryInUse(uint64_t) override {}
+  void hostCallBegin(uint32_t, std::string_view) override {}
+  void hostCallEnd(uint32_t, bool) override {}
+  std::optional<obs::TraceHeaders> traceHeaders() const override {
+    return obs::TraceHeaders{"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                             "vendor=abc"};
   }
+  std::string traceId() const override { return "0af7651916cd43dd8448eb211c80319c"; }
+  void end(uint16_t) override {}
 };
 
 TEST(OutboundHttp, CarriesTheCurrentTraceContextUnlessTheGuestSetsOne) {
@@ -153,15 +160,15 @@ TEST(OutboundHttp, CarriesTheCurrentTraceContextUnlessTheGuestSetsOne) {
   auto out = outbound({"http://127.0.0.1:*"});
   auto plain = out->send(request(server.port(), "/echo"), in(std::chrono::seconds(10)));
   ASSERT_TRUE(plain.has_value());
-  EXPECT_EQ(responseHeader(*plain, "x-got-traceparent"), "");  // no observer: nothing added
+  EXPECT_EQ(responseHeader(*plain, "x-got-traceparent"), "");  // not observed: nothing added
 
-  FixedTraceObserver observer;
-  hooks::setHostCallObserver(&observer);
-  auto traced = out->send(request(server.port(), "/echo"), in(std::chrono::seconds(10)));
+  FixedTraceObservation observation;
+  wasi2::OutboundCall call = in(std::chrono::seconds(10));
+  call.observation = &observation;
+  auto traced = out->send(request(server.port(), "/echo"), call);
   auto req = request(server.port(), "/echo");
   req.headers = {{"traceparent", "00-11111111111111111111111111111111-2222222222222222-00"}};
-  auto own = out->send(req, in(std::chrono::seconds(10)));
-  hooks::setHostCallObserver(nullptr);
+  auto own = out->send(req, call);
 
   ASSERT_TRUE(traced.has_value());
   EXPECT_EQ(responseHeader(*traced, "x-got-traceparent"),
@@ -194,9 +201,9 @@ TEST(OutboundHttp, SelfRequestsNeedSelfAndALocalDispatcher) {
   rel.path_with_query = "/x";
   EXPECT_EQ(no_local->check(rel).error().code, HttpErrorCase::kHttpRequestDenied);
   OutboundOptions o;
-  o.local = [](const OutgoingHttpRequest& r) {
-    return std::optional(component::HttpResult<component::IncomingHttpResponse>(
-        component::IncomingHttpResponse{201, {}, "local " + r.path_with_query}));
+  o.local = [](const OutgoingHttpRequest& r, const wasi2::OutboundCall&) {
+    return std::optional(wasi2::HttpResult<wasi2::IncomingHttpResponse>(
+        wasi2::IncomingHttpResponse{201, {}, "local " + r.path_with_query}));
   };
   auto local = outbound({"http://self"}, o);
   ASSERT_TRUE(local->check(rel).has_value());
@@ -230,7 +237,7 @@ TEST(OutboundHttp, TheDeadlineBoundsASlowServer) {
   ASSERT_FALSE(res.has_value());
   EXPECT_TRUE(res.error().code == HttpErrorCase::kHttpResponseTimeout ||
               res.error().code == HttpErrorCase::kConnectionTimeout)
-      << component::httpErrorName(res.error().code);
+      << wasi2::httpErrorName(res.error().code);
   EXPECT_LT(took, std::chrono::milliseconds(1000));
 }
 

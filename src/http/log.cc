@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "http/observer.h"
 
 namespace tern::http {
 namespace {
@@ -42,7 +41,8 @@ std::string timestamp() {
 void setLogFormat(LogFormat format) { g_format.store(format, std::memory_order_relaxed); }
 LogFormat logFormat() { return g_format.load(std::memory_order_relaxed); }
 
-void logLine(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
+void logLine(LogLevel level, std::string_view message, std::initializer_list<LogField> fields,
+             const obs::RequestObservation* request) {
   std::string line;
   if (logFormat() == LogFormat::kText) {
     line.reserve(message.size() + 8);
@@ -56,8 +56,8 @@ void logLine(LogLevel level, std::string_view message, std::initializer_list<Log
         j[std::string(f.key)] = std::get<int64_t>(f.value);
       }
     }
-    if (RequestObservation* o = currentObservation()) {
-      if (std::string id = o->traceId(); !id.empty()) j["trace_id"] = id;
+    if (request) {
+      if (std::string id = request->traceId(); !id.empty()) j["trace_id"] = id;
     }
     // Guest-controlled text may hold invalid UTF-8: replace it rather than throw.
     line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

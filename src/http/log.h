@@ -4,7 +4,7 @@
 //           {{"status", int64_t{500}}, {"component", id}});
 //
 // Text mode prints "tern: " + message to stderr, exactly as before there were formats. JSON mode
-// prints {"time", "level", "msg", the fields..., "trace_id" of the current request when traced}.
+// prints {"time", "level", "msg", the fields..., "trace_id" of `request` when it is traced}.
 // Each line is written with one call, so lines from different threads never interleave.
 //
 // Thread safety: logLine() from any thread; setLogFormat() once at start-up.
@@ -14,6 +14,8 @@
 #include <initializer_list>
 #include <string_view>
 #include <variant>
+
+#include "common/observation.h"
 
 namespace tern::http {
 
@@ -28,6 +30,8 @@ struct LogField {
 void setLogFormat(LogFormat format);
 LogFormat logFormat();
 
-void logLine(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {});
+// `request`: the observation of the request the line is about (for its trace id), or null.
+void logLine(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {},
+             const obs::RequestObservation* request = nullptr);
 
 }  // namespace tern::http

@@ -24,7 +24,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-class Session;
+class Connection;
 
 // The event loop: one io_context that every serving thread runs, so a connection is not tied to a
 // thread and a handler that takes long (a guest at its deadline) holds only its own thread. The
@@ -33,8 +33,8 @@ struct Loop {
   explicit Loop(unsigned threads) : io(static_cast<int>(threads)) {}
   asio::io_context io;
   std::optional<tcp::acceptor> acceptor;  // on its own strand
-  std::mutex mutex;  // guards sessions
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  std::mutex mutex;  // guards connections
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
   std::atomic<bool> stopping{false};
   std::vector<std::thread> threads;
 };
@@ -59,22 +59,22 @@ struct Server::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Session(tcp::socket socket, Loop& loop, Server::Impl& server)
+  Connection(tcp::socket socket, Loop& loop, Server::Impl& server)
       : stream_(std::move(socket)), loop_(loop), server_(server) {
     boost::system::error_code ec;
     remote_ = stream_.socket().remote_endpoint(ec);
   }
-  ~Session() {
+  ~Connection() {
     std::lock_guard lock(loop_.mutex);
-    loop_.sessions.erase(this);
+    loop_.connections.erase(this);
   }
 
   void start() {
     {
       std::lock_guard lock(loop_.mutex);
-      loop_.sessions.emplace(this, weak_from_this());
+      loop_.connections.emplace(this, weak_from_this());
     }
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->waitForRequest(); });
   }
@@ -279,7 +279,7 @@ void Server::Impl::accept() {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<Session>(std::move(socket), l, *this)->start();
+    std::make_shared<Connection>(std::move(socket), l, *this)->start();
     accept();
   });
 }
@@ -301,10 +301,10 @@ void Server::Impl::beginShutdown() {
     l->stopping = true;
     beast::error_code ec;
     l->acceptor->close(ec);
-    std::vector<std::shared_ptr<Session>> live;
+    std::vector<std::shared_ptr<Connection>> live;
     {
       std::lock_guard lock(l->mutex);
-      for (auto& [raw, weak] : l->sessions) {
+      for (auto& [raw, weak] : l->connections) {
         if (auto s = weak.lock()) live.push_back(std::move(s));
       }
     }

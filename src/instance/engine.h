@@ -26,6 +26,7 @@
 #include "compile/module_info.h"
 #include "compile/vm_abi.h"
 #include "instance/value.h"
+#include "instance/request_context.h"
 
 namespace tern::compile {
 class LoadedCode;
@@ -265,7 +266,9 @@ class Instance {
 struct StoreLimits {
   // Bytes of linear memory one memory may grow to (memory.grow returns -1 beyond).
   uint64_t max_memory_bytes = uint64_t{1} << 32;
-  std::optional<std::chrono::nanoseconds> deadline;  // per call, from entry
+  // A time limit per outermost call, from its entry: for embedders that call exports directly
+  // (tests, the spec runner). A request's deadline is RequestContext::deadline instead.
+  std::optional<std::chrono::nanoseconds> deadline;
 };
 
 class Store {
@@ -277,9 +280,11 @@ class Store {
 
   Engine& engine() { return engine_; }
   const StoreLimits& limits() const { return limits_; }
-  // An opaque per-store pointer for host APIs (e.g. the request's WasiContext), not owned.
-  void setUserData(void* data) { user_data_ = data; }
-  void* userData() const { return user_data_; }
+  // The request this store serves (instance/request_context.h), not owned; null outside a
+  // request. Host functions read their state from it; Store::call stops guest code at its
+  // deadline.
+  void setContext(RequestContext* context) { context_ = context; }
+  RequestContext* context() const { return context_; }
   void setLimits(const StoreLimits& limits) { limits_ = limits; }
 
   // Call a function (Wasm or host). Argument types must match; traps, deadlines and exits come
@@ -306,9 +311,10 @@ class Store {
   friend struct RuntimeHelpers;
   Result<Memory*> newMemory(const compile::Limits& limits, std::shared_ptr<const MemoryImage> image);
   Func* newWasmFunc(Instance& instance, uint32_t func_index);
+  uint64_t deadlineEpoch() const;
   Engine& engine_;
   uint32_t call_depth_ = 0;
-  void* user_data_ = nullptr;
+  RequestContext* context_ = nullptr;
   StoreLimits limits_;
   vm::VMLimits vm_limits_{};
   std::vector<std::unique_ptr<Memory>> memories_;

@@ -231,6 +231,21 @@ void enterWasm(void* p) {
 }
 }  // namespace
 
+// The engine epoch (ms) at which the outermost call stops: the earlier of the request's deadline
+// and the per-call limit; UINT64_MAX for neither. One epoch of slack, as the ticker is coarse.
+uint64_t Store::deadlineEpoch() const {
+  using std::chrono::ceil;
+  using std::chrono::milliseconds;
+  std::optional<std::chrono::nanoseconds> left = limits_.deadline;
+  if (context_ && context_->deadline) {
+    auto until = std::max(*context_->deadline - std::chrono::steady_clock::now(),
+                          std::chrono::steady_clock::duration::zero());
+    left = left ? std::min<std::chrono::nanoseconds>(*left, until) : until;
+  }
+  if (!left) return UINT64_MAX;
+  return engine_.currentEpoch() + 1 + static_cast<uint64_t>(ceil<milliseconds>(*left).count());
+}
+
 Result<std::vector<Value>> Store::call(Func* func, std::span<const Value> args) {
   const FuncType& type = func->type();
   if (args.size() != type.params.size()) {
@@ -255,13 +270,7 @@ Result<std::vector<Value>> Store::call(Func* func, std::span<const Value> args) 
   std::vector<vm::RawValue> slots(std::max<size_t>({args.size(), type.results.size(), 1}));
   for (size_t i = 0; i < args.size(); ++i) slots[i] = args[i].raw;
   bool outermost = call_depth_ == 0;
-  if (outermost) {
-    vm_limits_.deadline_epoch =
-        limits_.deadline
-            ? engine_.currentEpoch() + 1 +
-                  static_cast<uint64_t>(std::chrono::ceil<std::chrono::milliseconds>(*limits_.deadline).count())
-            : UINT64_MAX;
-  }
+  if (outermost) vm_limits_.deadline_epoch = deadlineEpoch();
   ++call_depth_;
   CallFrame frame{func, slots.data()};
   auto r = callGuarded(&vm_limits_, enterWasm, &frame);

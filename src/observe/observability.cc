@@ -167,7 +167,7 @@ void Observability::componentCompiled(std::string_view component,
   if (!stats.cache_hit) registry_.observe(families_.compile_seconds, key, stats.seconds);
 }
 
-std::unique_ptr<http::RequestObservation> Observability::begin(const http::Request& request) {
+std::unique_ptr<obs::RequestObservation> Observability::begin(const http::Request& request) {
   return std::make_unique<RequestObs>(*this, request);
 }
 
@@ -185,21 +185,10 @@ Observability::HostCallShard& Observability::hostCallShard() {
   return *cache.shard;
 }
 
-void Observability::hostCallBegin(uint32_t interface_id, std::string_view function) noexcept {
-  if (interface_id >= hooks::kMaxHostInterfaces) return;
+void Observability::countHostCall(uint32_t interface_id) {
+  if (interface_id >= obs::kMaxHostInterfaces) return;
   auto& c = hostCallShard().calls[interface_id];
   c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  if (RequestObs* r = RequestObs::current()) r->hostCallBegin(interface_id, function);
-}
-
-void Observability::hostCallEnd(uint32_t interface_id, bool failed) noexcept {
-  if (interface_id >= hooks::kMaxHostInterfaces) return;
-  if (RequestObs* r = RequestObs::current()) r->hostCallEnd(interface_id, failed);
-}
-
-std::optional<hooks::TraceHeaders> Observability::traceHeaders() const {
-  RequestObs* r = RequestObs::current();
-  return r ? r->traceHeaders() : std::nullopt;
 }
 
 bool Observability::spanHostCalls(uint32_t interface_id) {
@@ -208,7 +197,7 @@ bool Observability::spanHostCalls(uint32_t interface_id) {
   auto& slot = span_interface_[interface_id];
   uint8_t v = slot.load(std::memory_order_relaxed);
   if (v == 0) {
-    std::vector<std::string> names = hooks::hostInterfaceNames();
+    std::vector<std::string> names = obs::interfaceNames();
     v = interface_id < names.size() && quietInterface(names[interface_id]) ? 2 : 1;
     slot.store(v, std::memory_order_relaxed);
   }
@@ -217,7 +206,7 @@ bool Observability::spanHostCalls(uint32_t interface_id) {
 
 std::string Observability::interfaceName(uint32_t interface_id) {
   std::lock_guard lock(names_mutex_);
-  if (interface_id >= names_.size()) names_ = hooks::hostInterfaceNames();
+  if (interface_id >= names_.size()) names_ = obs::interfaceNames();
   return interface_id < names_.size() ? names_[interface_id] : "other";
 }
 
@@ -226,7 +215,7 @@ void Observability::exportSpans(std::vector<SpanData>&& spans) {
 }
 
 std::string Observability::renderMetrics() {
-  std::vector<std::string> names = hooks::hostInterfaceNames();
+  std::vector<std::string> names = obs::interfaceNames();
   {
     std::vector<int64_t> totals(names.size());
     std::lock_guard lock(shards_mutex_);

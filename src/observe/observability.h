@@ -2,8 +2,8 @@
 //
 //   ObserveOptions o;  o.metrics = true;  o.traces = tracesFromEnv(&warnings);
 //   auto obs = Observability::create(std::move(o)).value();
-//   app_options.observer = obs.get();               // http::Observer: requests, phases, compiles
-//   hooks::setHostCallObserver(obs.get());          // host calls (WASI, component interfaces)
+//   app_options.observer = obs.get();   // trigger::Observer: compiles, and per request an
+//                                        // obs::RequestObservation (phases, host calls, traces)
 //   std::string text = obs->renderMetrics();        // GET /metrics on the admin listener
 //
 // Per request (on its thread): a server span "METHOD ROUTE" continuing an incoming W3C
@@ -22,9 +22,9 @@
 #include <string>
 #include <vector>
 
-#include "common/host_call_hook.h"
+#include "common/observation.h"
 #include "common/result.h"
-#include "http/observer.h"
+#include "trigger/observer.h"
 #include "observe/metrics.h"
 #include "observe/otlp_exporter.h"
 #include "observe/trace.h"
@@ -51,19 +51,17 @@ struct ObserveOptions {
 // OTEL_BSP_* and, for tern, TERN_TRACE_HOST_CALLS (all|none). Unusable values are reported in `warnings` and ignored.
 ObserveOptions optionsFromEnv(std::vector<std::string>* warnings);
 
-class Observability final : public http::Observer, public hooks::HostCallObserver {
+class Observability final : public trigger::Observer {
  public:
   static Result<std::unique_ptr<Observability>> create(ObserveOptions options);
   ~Observability() override;
 
-  // http::Observer
+  // trigger::Observer
   void componentCompiled(std::string_view component, const instance::CompileStats& stats) override;
-  std::unique_ptr<http::RequestObservation> begin(const http::Request& request) override;
+  std::unique_ptr<obs::RequestObservation> begin(const http::Request& request) override;
 
-  // hooks::HostCallObserver
-  void hostCallBegin(uint32_t interface_id, std::string_view function) noexcept override;
-  void hostCallEnd(uint32_t interface_id, bool failed) noexcept override;
-  std::optional<hooks::TraceHeaders> traceHeaders() const override;
+  // One host call of `interface_id` (for the host-call counter; per-thread shards, no lock).
+  void countHostCall(uint32_t interface_id);
 
   // The Prometheus text exposition of every metric (refreshes the sampled ones first).
   std::string renderMetrics();
@@ -87,7 +85,7 @@ class Observability final : public http::Observer, public hooks::HostCallObserve
  private:
   explicit Observability(ObserveOptions options);
   struct HostCallShard {
-    std::array<std::atomic<int64_t>, hooks::kMaxHostInterfaces> calls{};
+    std::array<std::atomic<int64_t>, obs::kMaxHostInterfaces> calls{};
   };
   HostCallShard& hostCallShard();
 
@@ -99,9 +97,9 @@ class Observability final : public http::Observer, public hooks::HostCallObserve
   std::mutex shards_mutex_;
   std::vector<std::unique_ptr<HostCallShard>> host_call_shards_;
   // Per interface id: 0 not decided yet, 1 spans, 2 no spans.
-  std::array<std::atomic<uint8_t>, hooks::kMaxHostInterfaces> span_interface_{};
+  std::array<std::atomic<uint8_t>, obs::kMaxHostInterfaces> span_interface_{};
   std::mutex names_mutex_;
-  std::vector<std::string> names_;  // cache of hooks::hostInterfaceNames()
+  std::vector<std::string> names_;  // cache of obs::interfaceNames()
 };
 
 }  // namespace tern::observe

@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "common/host_call_hook.h"
-#include "http/guest_log.h"
+#include "common/observation.h"
+#include "executor/guest_log.h"
 #include "http/log.h"
 #include "http/server.h"
 #include "observe/admin_server.h"
@@ -316,24 +316,25 @@ http::Request requestFor(const std::string& path) {
 }
 
 // The null guest: the phases and host calls an executor would report, without Wasm.
-void serveOne(Observability& obs, http::Request& req, bool trap) {
-  http::RequestScope scope(&obs, req);
+void serveOne(Observability& observability, http::Request& req, bool trap) {
+  trigger::RequestScope scope(&observability, req);
+  obs::RequestObservation* o = scope.observation();
   scope.routed("hello", "/hello/...");
   {
-    http::PhaseScope p(http::Phase::kInstantiate);
+    obs::PhaseScope p(o, obs::Phase::kInstantiate);
   }
-  http::PhaseScope::reportMemory(65536);
+  obs::reportMemory(o, 65536);
   {
-    http::PhaseScope p(http::Phase::kExecute);
-    static const uint32_t kv = hooks::hostInterfaceId("fermyon:spin/key-value@2.0.0");
-    static const uint32_t io = hooks::hostInterfaceId("wasi:io/streams@0.2.10");
+    obs::PhaseScope p(o, obs::Phase::kExecute);
+    static const uint32_t kv = obs::interfaceId("fermyon:spin/key-value@2.0.0");
+    static const uint32_t io = obs::interfaceId("wasi:io/streams@0.2.10");
     {
-      hooks::HostCallScope call(kv, "[method]store.get");
-      auto h = hooks::currentTraceHeaders();
-      EXPECT_EQ(h.has_value(), obs.tracing());
+      obs::HostCallScope call(o, kv, "[method]store.get");
+      auto h = obs::traceHeaders(o);
+      EXPECT_EQ(h.has_value(), observability.tracing());
       if (h) EXPECT_TRUE(parseTraceparent(h->traceparent));
     }
-    { hooks::HostCallScope call(io, "[method]output-stream.write"); }
+    { obs::HostCallScope call(o, io, "[method]output-stream.write"); }
     if (trap) p.failed(Error{ErrorCode::kTrap, "deadline", static_cast<int32_t>(10)});
   }
   scope.end(http::Response::text(trap ? 504 : 200, ""));
@@ -347,12 +348,10 @@ TEST(Observability, RequestSpansContinueTheIncomingTraceAndNest) {
   o.traces->resource = {{"service.name", "unit"}};
   o.traces->schedule_delay = std::chrono::milliseconds(20);
   auto obs = Observability::create(std::move(o)).value();
-  hooks::setHostCallObserver(obs.get());
   http::Request req = requestFor("/hello/x");
   req.headers.emplace_back("traceparent",
                            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   serveOne(*obs, req, false);
-  hooks::setHostCallObserver(nullptr);
   auto spans = rx.waitForSpans(4);
   ASSERT_EQ(spans.size(), 4u);  // request, instantiate, execute, key-value call (wasi:io is quiet)
   std::map<std::string, json> by_name;
@@ -373,12 +372,10 @@ TEST(Observability, RequestSpansContinueTheIncomingTraceAndNest) {
 TEST(Observability, MetricsCountRequestsTrapsMemoryAndHostCalls) {
   ObserveOptions o;
   auto obs = Observability::create(std::move(o)).value();
-  hooks::setHostCallObserver(obs.get());
   for (int i = 0; i < 3; ++i) {
     http::Request req = requestFor("/hello/x");
     serveOne(*obs, req, i == 2);
   }
-  hooks::setHostCallObserver(nullptr);
   instance::CompileStats miss;
   miss.seconds = 0.3;
   obs->componentCompiled("hello", miss);
@@ -407,10 +404,10 @@ TEST(Observability, MetricsCountRequestsTrapsMemoryAndHostCalls) {
 TEST(Observability, InstancesAndMemoryAreInUseWhileARequestRuns) {
   auto obs = Observability::create(ObserveOptions{}).value();
   http::Request req = requestFor("/x");
-  http::RequestScope scope(obs.get(), req);
+  trigger::RequestScope scope(obs.get(), req);
   scope.routed("c", "/x");
-  http::PhaseScope p(http::Phase::kInstantiate);
-  http::PhaseScope::reportMemory(131072);
+  tern::obs::PhaseScope p(scope.observation(), tern::obs::Phase::kInstantiate);
+  tern::obs::reportMemory(scope.observation(), 131072);
   std::string text = obs->renderMetrics();
   EXPECT_NE(text.find("tern_instances_in_use 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("tern_guest_memory_bytes 131072\n"), std::string::npos) << text;
@@ -477,10 +474,10 @@ std::string captureFd(int fd, F fn) {
 }
 
 TEST(GuestLog, PrefixesConsoleLinesWithTheComponent) {
-  http::GuestLog log("hello", "");
-  std::string err = captureFd(2, [&] { log.write(http::GuestStream::kStderr, "one\ntwo"); });
+  executor::GuestLog log("hello", "");
+  std::string err = captureFd(2, [&] { log.write(executor::GuestStream::kStderr, "one\ntwo"); });
   EXPECT_EQ(err, "[hello] one\n[hello] two\n");
-  std::string out = captureFd(1, [&] { log.write(http::GuestStream::kStdout, "x\n"); });
+  std::string out = captureFd(1, [&] { log.write(executor::GuestStream::kStdout, "x\n"); });
   EXPECT_EQ(out, "[hello] x\n");
 }
 
@@ -488,10 +485,10 @@ TEST(GuestLog, WritesSpinStyleFilesInTheLogDir) {
   std::string dir = testing::TempDir() + "/observe_logdir_" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
   {
-    http::GuestLog log("api", dir);
-    log.write(http::GuestStream::kStderr, "first\n");
-    log.write(http::GuestStream::kStderr, "second");
-    log.write(http::GuestStream::kStdout, "out\n");
+    executor::GuestLog log("api", dir);
+    log.write(executor::GuestStream::kStderr, "first\n");
+    log.write(executor::GuestStream::kStderr, "second");
+    log.write(executor::GuestStream::kStdout, "out\n");
   }
   std::ifstream err(dir + "/api_stderr.txt"), out(dir + "/api_stdout.txt");
   std::string e((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
@@ -512,9 +509,9 @@ TEST(ServerLog, JsonLinesCarryFieldsAndTheTraceId) {
                            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   http::setLogFormat(http::LogFormat::kJson);
   std::string err = captureFd(2, [&] {
-    http::RequestScope scope(obs.get(), req);
+    trigger::RequestScope scope(obs.get(), req);
     http::logLine(http::LogLevel::kError, "500 GET /x: bad \xff bytes",
-                  {{"status", int64_t{500}}, {"component", "c"}});
+                  {{"status", int64_t{500}}, {"component", "c"}}, scope.observation());
   });
   http::setLogFormat(http::LogFormat::kText);
   json line = json::parse(err);

@@ -8,9 +8,6 @@
 namespace tern::observe {
 namespace {
 
-// Set only by RequestObs's constructor and destructor (which save and restore it).
-thread_local RequestObs* t_request = nullptr;
-
 const char* trapKindName(int32_t detail) {
   switch (static_cast<vm::TrapKind>(detail)) {
     case vm::TrapKind::kUnreachable: return "unreachable";
@@ -39,8 +36,6 @@ bool isFailure(const Error* e) { return e && !(e->code == ErrorCode::kExit && e-
 
 }  // namespace
 
-RequestObs* RequestObs::current() { return t_request; }
-
 RequestObs::RequestObs(Observability& owner, const http::Request& req) : owner_(owner) {
   request_.start = std::chrono::steady_clock::now();
   if (owner_.tracing()) {
@@ -56,12 +51,9 @@ RequestObs::RequestObs(Observability& owner, const http::Request& req) : owner_(
     request_.start_unix_ns = unixNanos();
     traced_ = request_.ctx.sampled;
   }
-  previous_ = t_request;
-  t_request = this;
 }
 
 RequestObs::~RequestObs() {
-  t_request = previous_;
   const auto& f = owner_.families();
   if (instance_counted_) owner_.registry().add(f.instances, "", -1);
   if (memory_reported_) {
@@ -106,24 +98,24 @@ void RequestObs::finish(Open& span, SpanKind kind, const Error* error) {
   done_.push_back(std::move(d));
 }
 
-void RequestObs::phaseBegin(http::Phase phase) {
+void RequestObs::phaseBegin(obs::Phase phase) {
   phase_start_[static_cast<int>(phase)] = std::chrono::steady_clock::now();
-  if (phase == http::Phase::kInstantiate && !instance_counted_) {
+  if (phase == obs::Phase::kInstantiate && !instance_counted_) {
     instance_counted_ = true;
     owner_.registry().add(owner_.families().instances, "", 1);
   }
   if (traced_) {
-    phases_.push_back(open(phase == http::Phase::kInstantiate ? "instantiate" : "execute",
+    phases_.push_back(open(phase == obs::Phase::kInstantiate ? "instantiate" : "execute",
                            request_.ctx.span_id, true));
   }
 }
 
-void RequestObs::phaseEnd(http::Phase phase, const Error* error) {
+void RequestObs::phaseEnd(obs::Phase phase, const Error* error) {
   if (component_key_.empty()) routed("", "");
   auto took = std::chrono::steady_clock::now() - phase_start_[static_cast<int>(phase)];
   const auto& f = owner_.families();
   owner_.registry().observe(
-      phase == http::Phase::kInstantiate ? f.instantiate_seconds : f.execute_seconds,
+      phase == obs::Phase::kInstantiate ? f.instantiate_seconds : f.execute_seconds,
       component_key_, seconds(took));
   if (error && error->code == ErrorCode::kTrap) countTrap(*error);
   if (traced_ && !phases_.empty()) {
@@ -148,12 +140,12 @@ void RequestObs::memoryInUse(uint64_t bytes) {
   if (delta) owner_.registry().add(owner_.families().memory, "", delta);
 }
 
-void RequestObs::end(const http::Response& response) {
+void RequestObs::end(uint16_t status) {
   const auto& f = owner_.families();
   double took = seconds(std::chrono::steady_clock::now() - request_.start);
   if (route_key_.empty()) routed("", "");  // not routed: 404 or a reserved path
   // A status is digits only: nothing to escape.
-  std::string key = route_key_ + ",status=\"" + std::to_string(response.status) + "\"";
+  std::string key = route_key_ + ",status=\"" + std::to_string(status) + "\"";
   owner_.registry().add(f.requests, key);
   owner_.registry().observe(f.request_seconds, route_key_, took);
   if (!traced_) return;
@@ -166,11 +158,11 @@ void RequestObs::end(const http::Response& response) {
   d.kind = SpanKind::kServer;
   d.start_unix_ns = request_.start_unix_ns;
   d.end_unix_ns = unixNanos();
-  d.error = response.status >= 500;
+  d.error = status >= 500;
   d.attributes.emplace_back("http.request.method", method_);
   d.attributes.emplace_back("url.path", path_);
   if (!route_.empty()) d.attributes.emplace_back("http.route", route_);
-  d.attributes.emplace_back("http.response.status_code", int64_t{response.status});
+  d.attributes.emplace_back("http.response.status_code", int64_t{status});
   if (!component_.empty()) d.attributes.emplace_back("tern.component", component_);
   done_.push_back(std::move(d));
   owner_.exportSpans(std::move(done_));
@@ -182,6 +174,7 @@ std::string RequestObs::traceId() const {
 }
 
 void RequestObs::hostCallBegin(uint32_t interface_id, std::string_view function) {
+  owner_.countHostCall(interface_id);
   if (!traced_ || !owner_.spanHostCalls(interface_id)) return;
   const SpanId& parent = phases_.empty() ? request_.ctx.span_id : phases_.back().ctx.span_id;
   Open o = open(owner_.interfaceName(interface_id) + " " + std::string(function), parent, true);
@@ -195,11 +188,11 @@ void RequestObs::hostCallEnd(uint32_t interface_id, bool failed) {
   phases_.pop_back();
 }
 
-std::optional<hooks::TraceHeaders> RequestObs::traceHeaders() const {
+std::optional<obs::TraceHeaders> RequestObs::traceHeaders() const {
   if (!owner_.tracing()) return std::nullopt;
   TraceContext ctx = request_.ctx;
   if (!phases_.empty()) ctx.span_id = phases_.back().ctx.span_id;
-  return hooks::TraceHeaders{formatTraceparent(ctx), ctx.tracestate};
+  return obs::TraceHeaders{formatTraceparent(ctx), ctx.tracestate};
 }
 
 }  // namespace tern::observe

@@ -1,8 +1,8 @@
-// One request's metrics and spans (the http::RequestObservation that Observability hands out).
+// One request's metrics and spans (the obs::RequestObservation that Observability hands out).
 //
-// Created on the request's thread and made that thread's current request for host-call spans and
-// trace headers (saved and restored by constructor/destructor, so observations nest). Its spans
-// are collected locally and handed to the exporter once, when the request ends.
+// Created by the trigger when the request arrives and carried with it (executor::Invocation,
+// instance::RequestContext) to every phase and host call. Its spans are collected locally and
+// handed to the exporter once, when the request ends.
 #pragma once
 
 #include <chrono>
@@ -10,32 +10,29 @@
 #include <string>
 #include <vector>
 
-#include "common/host_call_hook.h"
-#include "http/observer.h"
+#include "common/observation.h"
+#include "http/message.h"
 #include "observe/trace.h"
 
 namespace tern::observe {
 
 class Observability;
 
-class RequestObs final : public http::RequestObservation {
+class RequestObs final : public obs::RequestObservation {
  public:
   RequestObs(Observability& owner, const http::Request& request);
   ~RequestObs() override;
 
   void routed(std::string_view component, std::string_view route) override;
-  void phaseBegin(http::Phase phase) override;
-  void phaseEnd(http::Phase phase, const Error* error) override;
+  void phaseBegin(obs::Phase phase) override;
+  void phaseEnd(obs::Phase phase, const Error* error) override;
   void memoryInUse(uint64_t bytes) override;
-  void end(const http::Response& response) override;
+  void end(uint16_t status) override;
   std::string traceId() const override;
 
-  void hostCallBegin(uint32_t interface_id, std::string_view function);
-  void hostCallEnd(uint32_t interface_id, bool failed);
-  std::optional<hooks::TraceHeaders> traceHeaders() const;
-
-  // The request running on this thread, or null.
-  static RequestObs* current();
+  void hostCallBegin(uint32_t interface_id, std::string_view function) override;
+  void hostCallEnd(uint32_t interface_id, bool failed) override;
+  std::optional<obs::TraceHeaders> traceHeaders() const override;
 
  private:
   struct Open {  // a span in progress
@@ -51,7 +48,6 @@ class RequestObs final : public http::RequestObservation {
   void countTrap(const Error& error);
 
   Observability& owner_;
-  RequestObs* previous_ = nullptr;
   bool traced_ = false;  // tracing on and this request sampled
   std::optional<TraceContext> incoming_;
   Open request_;

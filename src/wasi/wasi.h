@@ -74,12 +74,10 @@ struct WasiOptions {
   std::string stdin_bytes;  // kBytes only
   OutputOptions stdout_options;
   OutputOptions stderr_options;
-  // Blocking calls (poll_oneoff sleeps) stop here and trap with kDeadline, so a sleeping guest
-  // cannot outlive a request deadline the engine only checks inside guest code.
-  std::optional<std::chrono::steady_clock::time_point> deadline;
+  // No deadline here: poll_oneoff sleeps stop at the request's (RequestContext::deadline).
 };
 
-class WasiHost;
+class Syscalls;
 
 // Per-Store WASI state: the fd table (owning every host fd it opened), args, env, stdio buffers.
 class WasiContext {
@@ -97,20 +95,20 @@ class WasiContext {
   bool stdoutTruncated() const;
   bool stderrTruncated() const;
 
-  WasiHost& host() { return *host_; }
+  Syscalls& syscalls() { return *syscalls_; }
 
  private:
-  explicit WasiContext(std::unique_ptr<WasiHost> host);
-  std::unique_ptr<WasiHost> host_;
+  explicit WasiContext(std::unique_ptr<Syscalls> host);
+  std::unique_ptr<Syscalls> syscalls_;
 };
 
 // Defines every wasi_snapshot_preview1 function in `linker`, bound to `ctx` (which must outlive
 // the stores instantiated through `linker`). Modules that import none of them are unaffected.
 void defineWasi(instance::Linker& linker, WasiContext& ctx);
 
-// The same functions, each finding its context through `caller.store().userData()` (a
-// WasiContext*): one Linker can then serve many concurrent per-request stores. A call from a
-// store without a context traps.
+// The same functions, each finding its context through the calling store's request context
+// (`caller.store().context()->wasi`, instance/request_context.h): one Linker can then serve many
+// concurrent per-request stores. A call from a store without a WasiContext traps.
 void defineWasi(instance::Linker& linker);
 
 }  // namespace tern::wasi

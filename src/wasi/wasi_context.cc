@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "wasi/host.h"
+#include "wasi/syscalls.h"
 
 namespace tern::wasi {
 
@@ -63,9 +63,9 @@ std::unique_ptr<FdEntry> stdioEntry(FdKind kind, int host_fd, bool inherit) {
 
 }  // namespace
 
-WasiHost::WasiHost(WasiOptions options) : options_(std::move(options)) {}
+Syscalls::Syscalls(WasiOptions options) : options_(std::move(options)) {}
 
-Result<void> WasiHost::init() {
+Result<void> Syscalls::init() {
   auto in = stdioEntry(FdKind::kStdin, STDIN_FILENO, options_.stdin_mode == StdinMode::kInherit);
   if (options_.stdin_mode == StdinMode::kBytes) in->input = &options_.stdin_bytes;
   fds_.insertAt(0, std::move(in));
@@ -112,7 +112,7 @@ Result<void> WasiHost::init() {
   return {};
 }
 
-WasiHost::~WasiHost() {
+Syscalls::~Syscalls() {
   for (int sock : options_.listen_sockets) {
     if (sock >= 0) close(sock);  // not yet handed to the fd table (init failed early)
   }
@@ -120,26 +120,26 @@ WasiHost::~WasiHost() {
 
 // ---- WasiContext ----
 
-WasiContext::WasiContext(std::unique_ptr<WasiHost> host) : host_(std::move(host)) {}
+WasiContext::WasiContext(std::unique_ptr<Syscalls> host) : syscalls_(std::move(host)) {}
 WasiContext::~WasiContext() = default;
 
 Result<std::unique_ptr<WasiContext>> WasiContext::create(WasiOptions options) {
-  auto host = std::make_unique<WasiHost>(std::move(options));
+  auto host = std::make_unique<Syscalls>(std::move(options));
   TERN_TRY(host->init());
   return std::unique_ptr<WasiContext>(new WasiContext(std::move(host)));
 }
 
 std::string_view WasiContext::capturedStdout() const {
-  return host_->stdoutBuffer() ? host_->stdoutBuffer()->text() : std::string_view();
+  return syscalls_->stdoutBuffer() ? syscalls_->stdoutBuffer()->text() : std::string_view();
 }
 std::string_view WasiContext::capturedStderr() const {
-  return host_->stderrBuffer() ? host_->stderrBuffer()->text() : std::string_view();
+  return syscalls_->stderrBuffer() ? syscalls_->stderrBuffer()->text() : std::string_view();
 }
 bool WasiContext::stdoutTruncated() const {
-  return host_->stdoutBuffer() && host_->stdoutBuffer()->truncated();
+  return syscalls_->stdoutBuffer() && syscalls_->stdoutBuffer()->truncated();
 }
 bool WasiContext::stderrTruncated() const {
-  return host_->stderrBuffer() && host_->stderrBuffer()->truncated();
+  return syscalls_->stderrBuffer() && syscalls_->stderrBuffer()->truncated();
 }
 
 }  // namespace tern::wasi

@@ -18,7 +18,7 @@
 #include "compile/vm_abi.h"
 #include "compile/wat.h"
 #include "instance/engine.h"
-#include "wasi/host.h"
+#include "wasi/syscalls.h"
 #include "wasi/sandbox_path.h"
 
 namespace tern::wasi {
@@ -71,12 +71,12 @@ std::unique_ptr<WasiContext> makeContext(WasiOptions o) {
   return ctx ? std::move(*ctx) : nullptr;
 }
 
-TEST(WasiHostTest, ArgsAndEnvironLayout) {
+TEST(SyscallsTest, ArgsAndEnvironLayout) {
   WasiOptions o;
   o.args = {"prog", "a b", ""};
   o.env = {"K=V", "EMPTY="};
   auto ctx = makeContext(o);
-  WasiHost& h = ctx->host();
+  Syscalls& h = ctx->syscalls();
   Mem mem;
   EXPECT_EQ(ok(h.argsSizesGet(mem.m(), 0, 4)), Errno::kSuccess);
   EXPECT_EQ(mem.get<uint32_t>(0), 3u);
@@ -91,24 +91,24 @@ TEST(WasiHostTest, ArgsAndEnvironLayout) {
   EXPECT_EQ(mem.str(mem.get<uint32_t>(304), 7), std::string("EMPTY=\0", 7));
 }
 
-TEST(WasiHostTest, OutOfBoundsPointersTrap) {
+TEST(SyscallsTest, OutOfBoundsPointersTrap) {
   auto ctx = makeContext({});
   Mem mem;
-  auto r = ctx->host().argsSizesGet(mem.m(), 65534, 0);
+  auto r = ctx->syscalls().argsSizesGet(mem.m(), 65534, 0);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kTrap);
   EXPECT_EQ(r.error().detail, static_cast<int32_t>(vm::TrapKind::kMemoryOutOfBounds));
   // So does an iovec whose buffer runs past the end of memory.
   mem.iov(0, 65530, 100);
-  auto w = ctx->host().fdWrite(mem.m(), 1, 0, 1, 16);
+  auto w = ctx->syscalls().fdWrite(mem.m(), 1, 0, 1, 16);
   ASSERT_FALSE(w.has_value());
   EXPECT_EQ(w.error().code, ErrorCode::kTrap);
   // No memory at all: the first access traps.
-  auto none = ctx->host().clockTimeGet(GuestMemory(), abi::kClockMonotonic, 0, 0);
+  auto none = ctx->syscalls().clockTimeGet(GuestMemory(), abi::kClockMonotonic, 0, 0);
   ASSERT_FALSE(none.has_value());
 }
 
-TEST(WasiHostTest, CapturedOutputIsCappedAndFlagged) {
+TEST(SyscallsTest, CapturedOutputIsCappedAndFlagged) {
   WasiOptions o;
   o.stdout_options = {OutputMode::kCapture, ByteSize{8}};
   o.stderr_options = {OutputMode::kDiscard, ByteSize{0}};
@@ -117,48 +117,48 @@ TEST(WasiHostTest, CapturedOutputIsCappedAndFlagged) {
   mem.put("hello, world", 100);
   mem.iov(0, 100, 5);
   mem.iov(8, 105, 7);
-  EXPECT_EQ(ok(ctx->host().fdWrite(mem.m(), 1, 0, 2, 16)), Errno::kSuccess);
+  EXPECT_EQ(ok(ctx->syscalls().fdWrite(mem.m(), 1, 0, 2, 16)), Errno::kSuccess);
   EXPECT_EQ(mem.get<uint32_t>(16), 12u);  // the guest sees everything accepted
   EXPECT_EQ(ctx->capturedStdout(), "hello, w");
   EXPECT_TRUE(ctx->stdoutTruncated());
-  EXPECT_EQ(ok(ctx->host().fdWrite(mem.m(), 2, 0, 2, 16)), Errno::kSuccess);
+  EXPECT_EQ(ok(ctx->syscalls().fdWrite(mem.m(), 2, 0, 2, 16)), Errno::kSuccess);
   EXPECT_EQ(ctx->capturedStderr(), "");
   EXPECT_FALSE(ctx->stderrTruncated());
 }
 
-TEST(WasiHostTest, StdinBytesAndEmptyStdin) {
+TEST(SyscallsTest, StdinBytesAndEmptyStdin) {
   WasiOptions o;
   o.stdin_mode = StdinMode::kBytes;
   o.stdin_bytes = "abcdef";
   auto ctx = makeContext(o);
   Mem mem;
   mem.iov(0, 100, 4);
-  EXPECT_EQ(ok(ctx->host().fdRead(mem.m(), 0, 0, 1, 16)), Errno::kSuccess);
+  EXPECT_EQ(ok(ctx->syscalls().fdRead(mem.m(), 0, 0, 1, 16)), Errno::kSuccess);
   EXPECT_EQ(mem.get<uint32_t>(16), 4u);
   EXPECT_EQ(mem.str(100, 4), "abcd");
-  EXPECT_EQ(ok(ctx->host().fdRead(mem.m(), 0, 0, 1, 16)), Errno::kSuccess);
+  EXPECT_EQ(ok(ctx->syscalls().fdRead(mem.m(), 0, 0, 1, 16)), Errno::kSuccess);
   EXPECT_EQ(mem.get<uint32_t>(16), 2u);
-  EXPECT_EQ(ok(ctx->host().fdRead(mem.m(), 0, 0, 1, 16)), Errno::kSuccess);
+  EXPECT_EQ(ok(ctx->syscalls().fdRead(mem.m(), 0, 0, 1, 16)), Errno::kSuccess);
   EXPECT_EQ(mem.get<uint32_t>(16), 0u);  // end of file
   auto empty = makeContext({});
-  EXPECT_EQ(ok(empty->host().fdRead(mem.m(), 0, 0, 1, 16)), Errno::kSuccess);
+  EXPECT_EQ(ok(empty->syscalls().fdRead(mem.m(), 0, 0, 1, 16)), Errno::kSuccess);
   EXPECT_EQ(mem.get<uint32_t>(16), 0u);
 }
 
-TEST(WasiHostTest, ProcExitAndRaise) {
+TEST(SyscallsTest, ProcExitAndRaise) {
   auto ctx = makeContext({});
-  auto e = ctx->host().procExit(42);
+  auto e = ctx->syscalls().procExit(42);
   ASSERT_FALSE(e.has_value());
   EXPECT_EQ(e.error().code, ErrorCode::kExit);
   EXPECT_EQ(e.error().detail, 42);
-  auto r = ctx->host().procRaise(6);
+  auto r = ctx->syscalls().procRaise(6);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kTrap);
 }
 
-TEST(WasiHostTest, FdTableBasics) {
+TEST(SyscallsTest, FdTableBasics) {
   auto ctx = makeContext({});
-  WasiHost& h = ctx->host();
+  Syscalls& h = ctx->syscalls();
   EXPECT_EQ(ok(h.fdClose(7)), Errno::kBadf);
   EXPECT_EQ(ok(h.fdRenumber(1, 9)), Errno::kBadf);
   EXPECT_EQ(ok(h.fdRenumber(2, 1)), Errno::kSuccess);
@@ -168,20 +168,20 @@ TEST(WasiHostTest, FdTableBasics) {
   EXPECT_EQ(ok(h.sockShutdown(5, abi::kSdflagRd)), Errno::kBadf);
 }
 
-TEST(WasiHostTest, PollClockAndReadyStdin) {
+TEST(SyscallsTest, PollClockAndReadyStdin) {
   WasiOptions o;
   o.stdin_mode = StdinMode::kBytes;
   o.stdin_bytes = "xyz";
   auto ctx = makeContext(o);
   Mem mem;
-  EXPECT_EQ(ok(ctx->host().pollOneoff(mem.m(), 0, 1000, 0, 2000)), Errno::kInval);
+  EXPECT_EQ(ok(ctx->syscalls().pollOneoff(mem.m(), 0, 1000, 0, 2000)), Errno::kInval);
   // One relative monotonic clock of 20 ms.
   mem.set<uint64_t>(0 + abi::subscription::kUserdata, 77);
   mem.set<uint8_t>(0 + abi::subscription::kTag, abi::kEventClock);
   mem.set<uint32_t>(0 + abi::subscription::kClockId, abi::kClockMonotonic);
   mem.set<uint64_t>(0 + abi::subscription::kClockTimeout, 20'000'000);
   auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(ok(ctx->host().pollOneoff(mem.m(), 0, 1000, 1, 2000)), Errno::kSuccess);
+  EXPECT_EQ(ok(ctx->syscalls().pollOneoff(mem.m(), 0, 1000, 1, 2000)), Errno::kSuccess);
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(20));
   EXPECT_EQ(mem.get<uint32_t>(2000), 1u);
   EXPECT_EQ(mem.get<uint64_t>(1000 + abi::event::kUserdata), 77u);
@@ -191,21 +191,20 @@ TEST(WasiHostTest, PollClockAndReadyStdin) {
   mem.set<uint8_t>(48 + abi::subscription::kTag, abi::kEventFdRead);
   mem.set<uint32_t>(48 + abi::subscription::kFd, 0);
   mem.set<uint64_t>(0 + abi::subscription::kClockTimeout, 10'000'000'000);
-  EXPECT_EQ(ok(ctx->host().pollOneoff(mem.m(), 0, 1000, 2, 2000)), Errno::kSuccess);
+  EXPECT_EQ(ok(ctx->syscalls().pollOneoff(mem.m(), 0, 1000, 2, 2000)), Errno::kSuccess);
   EXPECT_EQ(mem.get<uint32_t>(2000), 1u);
   EXPECT_EQ(mem.get<uint64_t>(1000 + abi::event::kUserdata), 88u);
   EXPECT_EQ(mem.get<uint64_t>(1000 + abi::event::kNbytes), 3u);
 }
 
-TEST(WasiHostTest, PollStopsAtTheRequestDeadline) {
-  WasiOptions o;
-  o.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(30);
-  auto ctx = makeContext(o);
+TEST(SyscallsTest, PollStopsAtTheRequestDeadline) {
+  auto ctx = makeContext(WasiOptions{});
   Mem mem;
   mem.set<uint8_t>(abi::subscription::kTag, abi::kEventClock);
   mem.set<uint32_t>(abi::subscription::kClockId, abi::kClockMonotonic);
   mem.set<uint64_t>(abi::subscription::kClockTimeout, 60'000'000'000);
-  auto r = ctx->host().pollOneoff(mem.m(), 0, 1000, 1, 2000);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(30);
+  auto r = ctx->syscalls().pollOneoff(mem.m(), 0, 1000, 1, 2000, deadline);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().detail, static_cast<int32_t>(vm::TrapKind::kDeadline));
 }
@@ -243,12 +242,12 @@ class WasiFsTest : public ::testing::TestWithParam<bool> {
   Errno open(std::string_view path, uint32_t oflags = 0, uint64_t base = abi::kRightFdRead,
              uint32_t dirflags = abi::kLookupSymlinkFollow, uint32_t dir = 3) {
     mem_.put(path, 1000);
-    return ok(ctx_->host().pathOpen(mem_.m(), dir, dirflags, 1000,
+    return ok(ctx_->syscalls().pathOpen(mem_.m(), dir, dirflags, 1000,
                                     static_cast<uint32_t>(path.size()), oflags, base, 0, 0, 16));
   }
   std::string readAll(uint32_t fd) {
     mem_.iov(0, 4000, 100);
-    EXPECT_EQ(ok(ctx_->host().fdRead(mem_.m(), fd, 0, 1, 8)), Errno::kSuccess);
+    EXPECT_EQ(ok(ctx_->syscalls().fdRead(mem_.m(), fd, 0, 1, 8)), Errno::kSuccess);
     return mem_.str(4000, mem_.get<uint32_t>(8));
   }
 
@@ -284,25 +283,25 @@ TEST_P(WasiFsTest, ReadOnlyPreopenAndRights) {
   uint32_t fd = mem_.get<uint32_t>(16);
   EXPECT_EQ(readAll(fd), "ro");
   mem_.iov(0, 4000, 1);
-  EXPECT_EQ(ok(ctx_->host().fdWrite(mem_.m(), fd, 0, 1, 8)), Errno::kBadf);
+  EXPECT_EQ(ok(ctx_->syscalls().fdWrite(mem_.m(), fd, 0, 1, 8)), Errno::kBadf);
   EXPECT_EQ(open("file", 0, abi::kRightFdWrite, 0, 4), Errno::kPerm);
   EXPECT_EQ(open("new", abi::kOflagCreat, 0, 0, 4), Errno::kPerm);
   EXPECT_EQ(open("file", abi::kOflagTrunc, 0, 0, 4), Errno::kPerm);
   mem_.put("d", 1000);
-  EXPECT_EQ(ok(ctx_->host().pathCreateDirectory(mem_.m(), 4, 1000, 1)), Errno::kPerm);
+  EXPECT_EQ(ok(ctx_->syscalls().pathCreateDirectory(mem_.m(), 4, 1000, 1)), Errno::kPerm);
   mem_.put("file", 1000);
-  EXPECT_EQ(ok(ctx_->host().pathUnlinkFile(mem_.m(), 4, 1000, 4)), Errno::kPerm);
+  EXPECT_EQ(ok(ctx_->syscalls().pathUnlinkFile(mem_.m(), 4, 1000, 4)), Errno::kPerm);
   EXPECT_TRUE(fs::exists(root_ / "ro" / "file"));
   // Rights only shrink; a dropped right is enforced.
   EXPECT_EQ(open("file", 0, abi::kRightFdRead | abi::kRightFdSeek), Errno::kSuccess);
   fd = mem_.get<uint32_t>(16);
-  EXPECT_EQ(ok(ctx_->host().fdFdstatSetRights(fd, abi::kRightFdRead, 0)), Errno::kSuccess);
-  EXPECT_EQ(ok(ctx_->host().fdFdstatSetRights(fd, abi::kRightFdRead | abi::kRightFdWrite, 0)),
+  EXPECT_EQ(ok(ctx_->syscalls().fdFdstatSetRights(fd, abi::kRightFdRead, 0)), Errno::kSuccess);
+  EXPECT_EQ(ok(ctx_->syscalls().fdFdstatSetRights(fd, abi::kRightFdRead | abi::kRightFdWrite, 0)),
             Errno::kNotcapable);
-  EXPECT_EQ(ok(ctx_->host().fdSeek(mem_.m(), fd, 0, abi::kWhenceSet, 8)), Errno::kNotcapable);
-  EXPECT_EQ(ok(ctx_->host().fdFdstatSetRights(fd, 0, 0)), Errno::kSuccess);
+  EXPECT_EQ(ok(ctx_->syscalls().fdSeek(mem_.m(), fd, 0, abi::kWhenceSet, 8)), Errno::kNotcapable);
+  EXPECT_EQ(ok(ctx_->syscalls().fdFdstatSetRights(fd, 0, 0)), Errno::kSuccess);
   mem_.iov(0, 4000, 10);
-  EXPECT_EQ(ok(ctx_->host().fdRead(mem_.m(), fd, 0, 1, 8)), Errno::kBadf);
+  EXPECT_EQ(ok(ctx_->syscalls().fdRead(mem_.m(), fd, 0, 1, 8)), Errno::kBadf);
 }
 
 TEST_P(WasiFsTest, ReaddirWithCookiesAndSmallBuffers) {
@@ -313,7 +312,7 @@ TEST_P(WasiFsTest, ReaddirWithCookiesAndSmallBuffers) {
   uint64_t cookie = 0;
   for (int round = 0; round < 100; ++round) {
     constexpr uint32_t kBuf = 100;  // room for about two entries: forces many calls
-    ASSERT_EQ(ok(ctx_->host().fdReaddir(mem_.m(), fd, 5000, kBuf, cookie, 8)), Errno::kSuccess);
+    ASSERT_EQ(ok(ctx_->syscalls().fdReaddir(mem_.m(), fd, 5000, kBuf, cookie, 8)), Errno::kSuccess);
     uint32_t used = mem_.get<uint32_t>(8);
     uint32_t at = 0;
     while (at + abi::dirent::kSize <= used) {
@@ -332,7 +331,7 @@ TEST_P(WasiFsTest, ReaddirWithCookiesAndSmallBuffers) {
 INSTANTIATE_TEST_SUITE_P(Resolution, WasiFsTest, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "ManualWalk" : "Openat2"; });
 
-TEST(WasiHostTest, PreopenedSocketAcceptRecvSendShutdown) {
+TEST(SyscallsTest, PreopenedSocketAcceptRecvSendShutdown) {
   int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   ASSERT_GE(listener, 0);
   sockaddr_in addr{};
@@ -348,7 +347,7 @@ TEST(WasiHostTest, PreopenedSocketAcceptRecvSendShutdown) {
   WasiOptions o;
   o.listen_sockets = {listener};
   auto ctx = makeContext(o);
-  WasiHost& h = ctx->host();
+  Syscalls& h = ctx->syscalls();
   Mem mem;
   EXPECT_EQ(ok(h.sockAccept(mem.m(), 3, 0, 16)), Errno::kSuccess);
   uint32_t conn = mem.get<uint32_t>(16);
@@ -418,8 +417,10 @@ TEST(WasiBindingTest, OneLinkerServesManyStoresThroughUserData) {
     WasiOptions o;
     o.args.assign(argc, "x");
     auto ctx = makeContext(o);
+    instance::RequestContext request;
+    request.wasi = ctx.get();
     instance::Store store(*engine);
-    store.setUserData(ctx.get());
+    store.setContext(&request);
     auto inst = linker.instantiate(store, module).value();
     EXPECT_EQ(store.call(inst->func("argc"), {}).value()[0].asI32(), argc);
   }

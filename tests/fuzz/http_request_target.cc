@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "compile/wat.h"
-#include "http/app.h"
+#include "trigger/app_loader.h"
 #include "http/beast_request.h"
 #include "http/http_limits.h"
 #include "instance/engine.h"
@@ -92,7 +92,7 @@ environment = { WHO = "fuzz" }
 
 struct Fixture {
   std::unique_ptr<instance::Engine> engine;
-  std::unique_ptr<http::App> app;
+  std::unique_ptr<trigger::App> app;
 };
 
 // The guest is written to a temporary folder only while the App loads (it compiles it then).
@@ -118,10 +118,10 @@ Fixture makeFixture() {
   }
   auto m = manifest::parseManifest(kManifest, dir + "/spin.toml");
   if (!m) fixtureFailed(m.error().toString());
-  http::AppOptions options;
+  trigger::AppOptions options;
   options.limits.request_timeout = std::chrono::milliseconds(200);
   options.limits.max_instance_memory = 16u << 20;
-  auto app = http::App::load(std::move(*m), *fx.engine, options);
+  auto app = trigger::AppLoader(*fx.engine, options).load(std::move(*m));
   std::error_code ec;
   fs::remove_all(dir, ec);
   if (!app) fixtureFailed(app.error().toString());

@@ -1,7 +1,7 @@
 // The table of fuzz targets, and the ones that need no fixture.
 #include "targets.h"
 
-#include "http/cgi.h"
+#include "executor/cgi.h"
 #include "instance/fuzz_entry.h"
 #include "manifest/manifest.h"
 
@@ -19,7 +19,7 @@ int manifestTarget(const uint8_t* data, size_t size) {
 }
 
 int cgiResponseTarget(const uint8_t* data, size_t size) {
-  (void)http::parseCgiResponse(std::string_view(reinterpret_cast<const char*>(data), size));
+  (void)executor::parseCgiResponse(std::string_view(reinterpret_cast<const char*>(data), size));
   return 0;
 }
 
