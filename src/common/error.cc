@@ -20,6 +20,21 @@ std::string_view stageOf(ErrorCode code) {
     case ErrorCode::kTrap:
     case ErrorCode::kExit:
       return "instance";
+    case ErrorCode::kComponentMalformed:
+    case ErrorCode::kComponentInvalid:
+    case ErrorCode::kComponentUnsupported:
+      return "component";
+    case ErrorCode::kManifest:
+      return "manifest";
+    case ErrorCode::kHostConfig:
+    case ErrorCode::kHostLimit:
+    case ErrorCode::kHostBackend:
+      return "host";
+    case ErrorCode::kNotExecutable:
+    case ErrorCode::kGuestResponse:
+      return "executor";
+    case ErrorCode::kAppLoad:
+      return "trigger";
   }
   return "tern";
 }
@@ -38,6 +53,16 @@ std::string_view nameOf(ErrorCode code) {
     case ErrorCode::kUninstantiable: return "uninstantiable";
     case ErrorCode::kTrap: return "trap";
     case ErrorCode::kExit: return "exit";
+    case ErrorCode::kComponentMalformed: return "malformed component";
+    case ErrorCode::kComponentInvalid: return "invalid component";
+    case ErrorCode::kComponentUnsupported: return "unsupported component feature";
+    case ErrorCode::kManifest: return "invalid manifest";
+    case ErrorCode::kHostConfig: return "configuration";
+    case ErrorCode::kHostLimit: return "limit exceeded";
+    case ErrorCode::kHostBackend: return "backend failed";
+    case ErrorCode::kNotExecutable: return "not executable";
+    case ErrorCode::kGuestResponse: return "bad guest response";
+    case ErrorCode::kAppLoad: return "cannot load application";
   }
   return "error";
 }

@@ -7,13 +7,14 @@
 
 namespace tern {
 
-// Grouped by the stage that produces them; logs read "<stage>: <message>".
+// Grouped by the stage that produces them; logs read "<stage>: <name>: <message>", so a log line
+// or a test can tell a component error from a manifest or an HTTP one.
 enum class ErrorCode : uint16_t {
-  // common
+  // common: a caller's bad argument, the operating system, a resource cap
   kIo,
   kInvalidArgument,
   kResourceExhausted,
-  // compile
+  // compile: core Wasm modules
   kMalformed,    // the bytes are not a Wasm binary (decode error)
   kInvalid,      // decodes but fails validation
   kUnsupported,  // valid Wasm that uses a feature the engine does not implement
@@ -24,8 +25,22 @@ enum class ErrorCode : uint16_t {
   kUninstantiable, // a start function or segment initialisation trapped
   kTrap,           // the guest trapped; see TrapKind in instance/trap.h
   kExit,           // the guest asked to exit (WASI proc_exit); Error::detail holds the status
+  // component: component binaries (component/)
+  kComponentMalformed,    // not a well-formed component binary
+  kComponentInvalid,      // well-formed but fails validation
+  kComponentUnsupported,  // uses a component-model feature tern does not implement
+  // manifest: spin.toml (manifest/)
+  kManifest,  // a manifest that does not parse or check (every problem in the message)
+  // host: host services (host/)
+  kHostConfig,   // a grant, allow-list, runtime config or variable that cannot be used
+  kHostLimit,    // a guest's request over a host-service limit (key, value, batch, SQL sizes)
+  kHostBackend,  // the backing store failed (Redis, SQLite)
+  // executor: running a guest for a request (executor/)
+  kNotExecutable,  // the component does not fit its executor (no entrypoint, no incoming-handler)
+  kGuestResponse,  // the guest's response breaks its protocol (CGI output)
+  // trigger: loading an application (trigger/)
+  kAppLoad,  // the application cannot be loaded (every problem in the message)
 };
-
 std::string_view stageOf(ErrorCode code);
 std::string_view nameOf(ErrorCode code);
 

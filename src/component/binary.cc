@@ -33,13 +33,13 @@ std::string_view sortName(Sort sort) {
 }
 
 std::unexpected<Error> Reader::malformed(std::string_view msg) const {
-  return fail(ErrorCode::kMalformed, "malformed component at ", hexOffset(pos_), ": ", msg);
+  return fail(ErrorCode::kComponentMalformed, "malformed component at ", hexOffset(pos_), ": ", msg);
 }
 std::unexpected<Error> Reader::invalid(std::string_view msg) const {
-  return fail(ErrorCode::kInvalid, "invalid component at ", hexOffset(pos_), ": ", msg);
+  return fail(ErrorCode::kComponentInvalid, "invalid component at ", hexOffset(pos_), ": ", msg);
 }
 std::unexpected<Error> Reader::unsupported(std::string_view msg) const {
-  return fail(ErrorCode::kUnsupported, "unsupported component feature at ", hexOffset(pos_), ": ",
+  return fail(ErrorCode::kComponentUnsupported, "unsupported component feature at ", hexOffset(pos_), ": ",
               msg);
 }
 

@@ -12,7 +12,7 @@ Result<std::shared_ptr<const Component>> Component::compile(instance::Engine& en
                                                             std::span<const uint8_t> bytes,
                                                             instance::OptLevel level) {
   if (!isComponent(bytes)) {
-    return fail(ErrorCode::kMalformed, "malformed component at 0x0: not a component binary "
+    return fail(ErrorCode::kComponentMalformed, "malformed component at 0x0: not a component binary "
                 "(expected the preamble \\0asm, version 0x0d, layer 1)");
   }
   auto comp = std::shared_ptr<Component>(new Component());

@@ -38,7 +38,8 @@ struct ExternDesc {
 class Component {
  public:
   // Parses and validates the component binary; compiles every nested core module with `engine`
-  // (through its artifact cache). Errors: kMalformed/kInvalid with the byte offset.
+  // (through its artifact cache). Errors: kComponentMalformed/kComponentInvalid/kComponentUnsupported with the byte offset
+  // (a nested core module: compile/'s kMalformed/kInvalid).
   static Result<std::shared_ptr<const Component>> compile(instance::Engine& engine,
                                                           std::span<const uint8_t> bytes,
                                                           instance::OptLevel level = instance::OptLevel::kFast);

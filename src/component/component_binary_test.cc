@@ -1,4 +1,4 @@
-// Malformed and invalid component binaries give clear errors (kMalformed/kInvalid with the byte
+// Malformed and invalid component binaries give clear errors (kComponentMalformed/kComponentInvalid with the byte
 // offset), never a crash: truncations, bad sections, out-of-range indices, type mismatches.
 #include <gtest/gtest.h>
 
@@ -37,8 +37,11 @@ TEST_F(ComponentBinary, CoreModuleIsNotAComponent) {
   EXPECT_TRUE(Component::isComponent(preamble()));
   auto c = compile(module);
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.error().code, ErrorCode::kMalformed);
+  EXPECT_EQ(c.error().code, ErrorCode::kComponentMalformed);
   EXPECT_NE(c.error().message.find("not a component"), std::string::npos);
+  // The component stage's own group: a log line tells it from a core module's compile error.
+  EXPECT_TRUE(c.error().toString().starts_with("component: malformed component: "))
+      << c.error().toString();
 }
 
 TEST_F(ComponentBinary, UnknownSectionId) {
@@ -46,7 +49,7 @@ TEST_F(ComponentBinary, UnknownSectionId) {
   bytes.insert(bytes.end(), {0x2a, 0x00});
   auto c = compile(bytes);
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.error().code, ErrorCode::kMalformed);
+  EXPECT_EQ(c.error().code, ErrorCode::kComponentMalformed);
   EXPECT_NE(c.error().message.find("unknown section id 42"), std::string::npos) << c.error().message;
   EXPECT_NE(c.error().message.find("at 0x"), std::string::npos);
 }
@@ -56,7 +59,7 @@ TEST_F(ComponentBinary, SectionPastTheEnd) {
   bytes.insert(bytes.end(), {0x07, 0x10, 0x01});
   auto c = compile(bytes);
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.error().code, ErrorCode::kMalformed);
+  EXPECT_EQ(c.error().code, ErrorCode::kComponentMalformed);
 }
 
 TEST_F(ComponentBinary, HugeCountIsRefusedBeforeAllocating) {
@@ -64,7 +67,7 @@ TEST_F(ComponentBinary, HugeCountIsRefusedBeforeAllocating) {
   bytes.insert(bytes.end(), {0x07, 0x05, 0xff, 0xff, 0xff, 0xff, 0x0f});
   auto c = compile(bytes);
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.error().code, ErrorCode::kMalformed);
+  EXPECT_EQ(c.error().code, ErrorCode::kComponentMalformed);
 }
 
 TEST_F(ComponentBinary, OutOfRangeTypeIndex) {
@@ -73,7 +76,7 @@ TEST_F(ComponentBinary, OutOfRangeTypeIndex) {
   bytes.insert(bytes.end(), {0x07, 0x03, 0x01, 0x70, 0x05});
   auto c = compile(bytes);
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(c.error().code, ErrorCode::kComponentInvalid);
   EXPECT_NE(c.error().message.find("type index out of range"), std::string::npos) << c.error().message;
 }
 
@@ -83,7 +86,7 @@ TEST_F(ComponentBinary, OutOfRangeExportIndex) {
   bytes.insert(bytes.end(), {0x0b, 0x06, 0x01, 0x00, 0x01, 'f', 0x01, 0x03});
   auto c = compile(bytes);
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(c.error().code, ErrorCode::kComponentInvalid);
   EXPECT_NE(c.error().message.find("func index 3 out of range"), std::string::npos) << c.error().message;
 }
 
@@ -92,7 +95,7 @@ TEST_F(ComponentBinary, OwnOfNonResource) {
   bytes.insert(bytes.end(), {0x07, 0x04, 0x02, 0x79, 0x69, 0x00});
   auto c = compile(bytes);
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(c.error().code, ErrorCode::kComponentInvalid);
   EXPECT_NE(c.error().message.find("not a resource"), std::string::npos) << c.error().message;
 }
 
@@ -101,7 +104,7 @@ TEST_F(ComponentBinary, LiftTypeMismatch) {
   if (bytes.empty()) GTEST_SKIP() << "bad_lift.wasm not built (jco missing)";
   auto c = compile(bytes);
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(c.error().code, ErrorCode::kComponentInvalid);
   EXPECT_NE(c.error().message.find("does not match the lifted type"), std::string::npos) << c.error().message;
 }
 
@@ -110,7 +113,7 @@ TEST_F(ComponentBinary, CoreImportTypeMismatch) {
   if (bytes.empty()) GTEST_SKIP() << "bad_import.wasm not built (jco missing)";
   auto c = compile(bytes);
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(c.error().code, ErrorCode::kComponentInvalid);
   EXPECT_NE(c.error().message.find("\"a\" \"g\": expected (i32) -> ()"), std::string::npos) << c.error().message;
 }
 

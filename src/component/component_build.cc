@@ -638,14 +638,14 @@ Result<void> Builder::finishExports(Scope& top) {
   Plan& plan = data_.plan;
   for (const auto& [name, item] : top.exports) {
     if (item.sort == Sort::kFunc) {
-      if (item.func.host) return fail(ErrorCode::kUnsupported, "component re-exports imported function \"", name, "\"");
+      if (item.func.host) return fail(ErrorCode::kComponentUnsupported, "component re-exports imported function \"", name, "\"");
       plan.exports.push_back(ExportFunc{"", name, item.func.index});
       plan.export_descs.push_back(ExternDesc{name, false, {name}});
     } else if (item.sort == Sort::kInstance) {
       ExternDesc desc{name, true, {}};
       for (const auto& [fname, f] : item.instance->exports) {
         if (f.sort != Sort::kFunc) continue;
-        if (f.func.host) return fail(ErrorCode::kUnsupported, "component re-exports imported function \"", fname, "\"");
+        if (f.func.host) return fail(ErrorCode::kComponentUnsupported, "component re-exports imported function \"", fname, "\"");
         plan.exports.push_back(ExportFunc{name, fname, f.func.index});
         desc.funcs.push_back(fname);
       }
@@ -660,7 +660,7 @@ Result<void> Builder::finishExports(Scope& top) {
 Result<void> buildComponent(instance::Engine& engine, std::span<const uint8_t> bytes,
                             instance::OptLevel level, ComponentData& data) {
   if (bytes.size() > limits::kMaxComponentBytes) {
-    return fail(ErrorCode::kInvalidArgument, "component larger than ", std::to_string(limits::kMaxComponentBytes), " bytes");
+    return fail(ErrorCode::kResourceExhausted, "component larger than ", std::to_string(limits::kMaxComponentBytes), " bytes");
   }
   build::Builder b(engine, bytes, level, data);
   return b.run();

@@ -161,7 +161,7 @@ Result<Response> parseCgiResponse(std::string_view out) {
   }
   std::string_view head = out.substr(0, end == std::string_view::npos ? out.size() : end);
   if (head.size() > limits::kMaxGuestResponseHeaderBytes) {
-    return fail(ErrorCode::kInvalidArgument, "the response header block is ",
+    return fail(ErrorCode::kGuestResponse, "the response header block is ",
                 std::to_string(head.size()), " bytes; at most ",
                 std::to_string(limits::kMaxGuestResponseHeaderBytes), " are allowed");
   }
@@ -197,7 +197,7 @@ Result<Response> parseCgiResponse(std::string_view out) {
     res.headers.emplace_back(std::string(name), std::string(value));
   }
   if (!sufficient) {
-    return fail(ErrorCode::kInvalidArgument,
+    return fail(ErrorCode::kGuestResponse,
                 "the guest's output has no Content-Type, Location or Status header "
                 "(a WAGI response starts with headers, then a blank line, then the body)");
   }

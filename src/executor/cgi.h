@@ -37,7 +37,7 @@ std::vector<std::string> wagiEnv(const Request& req, const RouteMatch& match,
 std::vector<std::string> wagiArgv(std::string_view argv_template, const Request& req);
 
 // A CGI response (RFC 3875 6): header lines, a blank line, the body. `Status: 404 Not Found`
-// sets the status; `Location` without a Status gives 302. Errors (kInvalidArgument, message
+// sets the status; `Location` without a Status gives 302. Errors (kGuestResponse, message
 // suitable for the log): no Content-Type, Location or Status header; a header block larger than
 // limits::kMaxGuestResponseHeaderBytes.
 Result<Response> parseCgiResponse(std::string_view stdout_bytes);

@@ -81,7 +81,7 @@ Result<std::unique_ptr<HttpExecutor>> HttpExecutor::create(
   if (!e) {
     std::string names;
     for (const auto& x : h->component_->exports()) names += (names.empty() ? "" : ", ") + x.name;
-    return fail(ErrorCode::kInvalidArgument, "component `", c.id,
+    return fail(ErrorCode::kNotExecutable, "component `", c.id,
                 "` does not export wasi:http/incoming-handler@0.2.x (it exports: ",
                 names.empty() ? "nothing" : names,
                 "); a WASI command module needs `executor = { type = \"wagi\" }`");
@@ -90,7 +90,7 @@ Result<std::unique_ptr<HttpExecutor>> HttpExecutor::create(
   // With host services, application variables in the entries are already expanded.
   auto hosts = host::AllowedHosts::parse(services ? services->allowed_outbound_hosts
                                                   : c.allowed_outbound_hosts);
-  if (!hosts) return fail(ErrorCode::kInvalidArgument, hosts.error().message);
+  if (!hosts) return fail(ErrorCode::kHostConfig, hosts.error().message);
   host::OutboundOptions oo;
   oo.component_id = c.id;
   oo.local = std::move(local);
@@ -110,7 +110,7 @@ Result<std::unique_ptr<HttpExecutor>> HttpExecutor::create(
     return fail(inst.error());
   }
   if (!(*inst)->exportFunc(h->handler_interface_, "handle")) {
-    return fail(ErrorCode::kInvalidArgument, "component `", c.id, "`: ", h->handler_interface_,
+    return fail(ErrorCode::kNotExecutable, "component `", c.id, "`: ", h->handler_interface_,
                 " has no `handle` function");
   }
   return h;

@@ -41,8 +41,8 @@ class HttpExecutor final : public Executor {
   // pre-opened read-only at "/". `local` answers `self` / `*.spin.internal` requests in-process.
   // `log_dir` (may be empty): the guest's stdout and stderr go to
   // `log_dir`/<id>_stdout.txt and _stderr.txt, else to tern's own as "[id] line" (GuestLog).
-  // Errors: kInvalidArgument (no incoming-handler export, bad allowed_outbound_hosts), kUnlinkable
-  // (an import tern lacks).
+  // Errors: kNotExecutable (no incoming-handler export), kHostConfig (bad allowed_outbound_hosts),
+  // kUnlinkable (an import tern lacks).
   static Result<std::unique_ptr<HttpExecutor>> create(
       instance::Engine& engine, const manifest::Component& component,
       std::shared_ptr<const component::Component> compiled, std::string files_root,

@@ -50,7 +50,7 @@ Result<std::unique_ptr<WagiExecutor>> WagiExecutor::create(
     exported = exported || (e.name == c->entrypoint_ && e.kind == compile::ExternKind::kFunc);
   }
   if (!exported) {
-    return fail(ErrorCode::kInvalidArgument, "component `", component.id, "` exports no function `",
+    return fail(ErrorCode::kNotExecutable, "component `", component.id, "` exports no function `",
                 c->entrypoint_,
                 "`: a WAGI component is a WASI command (built with a main function)");
   }
@@ -83,7 +83,7 @@ Result<void> WagiExecutor::run(instance::Store& store, obs::RequestObservation* 
   instance::Memory* memory = (*inst)->memory("memory");
   if (memory) obs::reportMemory(observation, memory->sizeBytes());
   instance::Func* f = (*inst)->func(entrypoint_);
-  if (!f) return fail(ErrorCode::kInvalidArgument, "no exported function ", entrypoint_);
+  if (!f) return fail(ErrorCode::kNotExecutable, "no exported function ", entrypoint_);
   obs::PhaseScope phase(observation, obs::Phase::kExecute);
   auto r = store.call(f, {});
   if (memory) obs::reportMemory(observation, memory->sizeBytes());

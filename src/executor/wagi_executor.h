@@ -28,7 +28,7 @@ class WagiExecutor final : public Executor {
   // Checks that `module` links against WASI preview 1 and exports `entrypoint`. `files_root` (may
   // be empty) is mounted read-only at "/". The guest's stderr goes to `log_dir`/<id>_stderr.txt,
   // or with an empty `log_dir` to tern's stderr as "[id] line".
-  // Errors: kUnlinkable (an import WASI does not provide), kInvalidArgument (no entrypoint).
+  // Errors: kUnlinkable (an import WASI does not provide), kNotExecutable (no entrypoint).
   static Result<std::unique_ptr<WagiExecutor>> create(
       instance::Engine& engine, const manifest::Component& component,
       std::shared_ptr<const instance::Module> module, std::string entrypoint,

@@ -42,34 +42,34 @@ uint16_t AllowedHosts::defaultPort(std::string_view scheme) {
 
 Result<AllowedHosts::Pattern> AllowedHosts::parseOne(std::string_view e, bool& self) {
   if (e.find("{{") != std::string_view::npos) {
-    return fail(ErrorCode::kInvalidArgument, "unexpanded variable template (application variables are expanded at load by host services)");
+    return fail(ErrorCode::kHostConfig, "unexpanded variable template (application variables are expanded at load by host services)");
   }
   size_t sep = e.find("://");
   if (sep == std::string_view::npos || sep == 0) {
-    return fail(ErrorCode::kInvalidArgument,
+    return fail(ErrorCode::kHostConfig,
                 "must be scheme://host[:port], e.g. https://example.com");
   }
   Pattern p;
   p.scheme = lower(e.substr(0, sep));
   std::string_view rest = e.substr(sep + 3);
   if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
-    if (rest.substr(slash) != "/") return fail(ErrorCode::kInvalidArgument, "must not have a path");
+    if (rest.substr(slash) != "/") return fail(ErrorCode::kHostConfig, "must not have a path");
     rest = rest.substr(0, slash);
   }
   std::string_view host = rest, port;
   if (!rest.empty() && rest.front() == '[') {  // [IPv6]:port
     size_t close = rest.find(']');
-    if (close == std::string_view::npos) return fail(ErrorCode::kInvalidArgument, "unclosed `[`");
+    if (close == std::string_view::npos) return fail(ErrorCode::kHostConfig, "unclosed `[`");
     host = rest.substr(1, close - 1);
     std::string_view after = rest.substr(close + 1);
     if (!after.empty() && after.front() != ':')
-      return fail(ErrorCode::kInvalidArgument, "bad host");
+      return fail(ErrorCode::kHostConfig, "bad host");
     if (!after.empty()) port = after.substr(1);
-    if (!after.empty() && port.empty()) return fail(ErrorCode::kInvalidArgument, "empty port");
+    if (!after.empty() && port.empty()) return fail(ErrorCode::kHostConfig, "empty port");
   } else if (size_t colon = rest.rfind(':'); colon != std::string_view::npos) {
     host = rest.substr(0, colon);
     port = rest.substr(colon + 1);
-    if (port.empty()) return fail(ErrorCode::kInvalidArgument, "empty port");
+    if (port.empty()) return fail(ErrorCode::kHostConfig, "empty port");
   }
   std::string h = lower(host);
   if (h == "self") {
@@ -82,7 +82,7 @@ Result<AllowedHosts::Pattern> AllowedHosts::parseOne(std::string_view e, bool& s
   } else if (validHostChars(h) && h.find('*') == std::string::npos) {
     p.host = h;
   } else {
-    return fail(ErrorCode::kInvalidArgument, "invalid host `", host,
+    return fail(ErrorCode::kHostConfig, "invalid host `", host,
                 "` (a name, `*`, `*.domain` or `self`)");
   }
   if (port == "*") {
@@ -91,18 +91,18 @@ Result<AllowedHosts::Pattern> AllowedHosts::parseOne(std::string_view e, bool& s
   } else if (size_t dots = port.find(".."); dots != std::string_view::npos) {
     uint32_t lo = 0, hi = 0;
     if (!parsePort(port.substr(0, dots), lo) || !parsePort(port.substr(dots + 2), hi) || hi <= lo) {
-      return fail(ErrorCode::kInvalidArgument, "invalid port range `", port, "` (e.g. 8000..8080)");
+      return fail(ErrorCode::kHostConfig, "invalid port range `", port, "` (e.g. 8000..8080)");
     }
     p.port_lo = lo;
     p.port_hi = hi - 1;
   } else if (!port.empty()) {
     if (!parsePort(port, p.port_lo))
-      return fail(ErrorCode::kInvalidArgument, "invalid port `", port, "`");
+      return fail(ErrorCode::kHostConfig, "invalid port `", port, "`");
     p.port_hi = p.port_lo;
   } else if (uint16_t d = defaultPort(p.scheme); d != 0 || self) {
     p.port_lo = p.port_hi = d;
   } else {
-    return fail(ErrorCode::kInvalidArgument, "a port is required for scheme `", p.scheme, "`");
+    return fail(ErrorCode::kHostConfig, "a port is required for scheme `", p.scheme, "`");
   }
   return p;
 }
@@ -129,7 +129,7 @@ Result<AllowedHosts> AllowedHosts::parse(const std::vector<std::string>& entries
       out.patterns_.push_back(std::move(*p));
     }
   }
-  if (!errors.empty()) return fail(ErrorCode::kInvalidArgument, errors);
+  if (!errors.empty()) return fail(ErrorCode::kHostConfig, errors);
   return out;
 }
 

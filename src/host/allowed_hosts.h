@@ -24,7 +24,7 @@ namespace tern::host {
 
 class AllowedHosts {
  public:
-  // Errors: kInvalidArgument, one line per bad entry: "allowed_outbound_hosts entry `x`: why".
+  // Errors: kHostConfig, one line per bad entry: "allowed_outbound_hosts entry `x`: why".
   static Result<AllowedHosts> parse(const std::vector<std::string>& entries);
 
   // Whether a request to scheme://host:port is allowed. `scheme` and `host` are compared

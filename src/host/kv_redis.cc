@@ -27,7 +27,7 @@ bool parseInt(std::string_view s, int& out) {
 // redis://[[user]:password@]host[:port][/db]
 Result<RedisUrl> parseRedisUrl(std::string_view url) {
   auto bad = [&](std::string_view why) {
-    return fail(ErrorCode::kInvalidArgument, "redis url '", url, "': ", why);
+    return fail(ErrorCode::kHostConfig, "redis url '", url, "': ", why);
   };
   constexpr std::string_view kScheme = "redis://";
   if (!url.starts_with(kScheme)) return bad("must start with redis://");
@@ -211,7 +211,7 @@ Result<std::vector<std::string>> RedisKvStore::keys(std::string_view after, size
       if (key > after || after.empty()) all.push_back(std::move(key));
     }
     if (all.size() > limits::kMaxKvListedKeys) {
-      return fail(ErrorCode::kInvalidArgument, "store holds more than ",
+      return fail(ErrorCode::kHostLimit, "store holds more than ",
                   std::to_string(limits::kMaxKvListedKeys), " keys");
     }
   } while (cursor != "0");

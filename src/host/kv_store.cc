@@ -9,7 +9,7 @@ namespace tern::host {
 
 Result<void> checkKey(std::string_view key) {
   if (key.size() > limits::kMaxKvKeyBytes) {
-    return fail(ErrorCode::kInvalidArgument, "key of ", std::to_string(key.size()),
+    return fail(ErrorCode::kHostLimit, "key of ", std::to_string(key.size()),
                 " bytes exceeds the limit of ", std::to_string(limits::kMaxKvKeyBytes));
   }
   return {};
@@ -17,7 +17,7 @@ Result<void> checkKey(std::string_view key) {
 
 Result<void> checkValue(std::string_view value) {
   if (value.size() > limits::kMaxKvValueBytes) {
-    return fail(ErrorCode::kInvalidArgument, "value of ", std::to_string(value.size()),
+    return fail(ErrorCode::kHostLimit, "value of ", std::to_string(value.size()),
                 " bytes exceeds the limit of ", std::to_string(limits::kMaxKvValueBytes));
   }
   return {};
@@ -25,7 +25,7 @@ Result<void> checkValue(std::string_view value) {
 
 Result<void> checkBatch(size_t count) {
   if (count > limits::kMaxKvBatchKeys) {
-    return fail(ErrorCode::kInvalidArgument, "batch of ", std::to_string(count),
+    return fail(ErrorCode::kHostLimit, "batch of ", std::to_string(count),
                 " keys exceeds the limit of ", std::to_string(limits::kMaxKvBatchKeys));
   }
   return {};

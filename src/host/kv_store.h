@@ -21,7 +21,7 @@ using KeyValue = std::pair<std::string, std::string>;
 // Every mutating call is durable (SQLite: committed and synced; Redis: acknowledged) when it
 // returns. Keys and values are arbitrary bytes within limits::kMaxKvKeyBytes/kMaxKvValueBytes;
 // callers check sizes with checkKey()/checkValue() first (backends check again).
-// Errors: kInvalidArgument for a caller mistake (size, non-integer counter), kIo for a backend
+// Errors: kHostLimit for a size over a limit, kInvalidArgument for a non-integer counter, kIo for a backend
 // failure; the message is fit to hand to the guest.
 class KvStore {
  public:
@@ -48,7 +48,7 @@ class KvStore {
   virtual Result<void> removeMany(std::span<const std::string> keys) = 0;
 };
 
-// kInvalidArgument naming the limit when `key`/`value`/a batch is too large.
+// kHostLimit naming the limit when `key`/`value`/a batch is too large.
 Result<void> checkKey(std::string_view key);
 Result<void> checkValue(std::string_view value);
 Result<void> checkBatch(size_t count);
@@ -65,7 +65,7 @@ Result<std::shared_ptr<KvStore>> makeSqliteKvStore(const std::string& path, std:
 
 // A Redis backend: `url` is redis://[[user]:password@]host[:port][/db]. Connects lazily per
 // pooled connection; a broken connection is dropped and reopened on the next call.
-// Errors: kInvalidArgument for a malformed URL; later calls give kIo when Redis is unreachable.
+// Errors: kHostConfig for a malformed URL; later calls give kIo when Redis is unreachable.
 Result<std::shared_ptr<KvStore>> makeRedisKvStore(const std::string& url);
 
 }  // namespace tern::host

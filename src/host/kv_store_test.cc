@@ -77,12 +77,12 @@ void exerciseStore(KvStore& kv) {
 
   // Limits: errors, never truncation.
   std::string long_key(limits::kMaxKvKeyBytes + 1, 'k');
-  EXPECT_EQ(kv.set(long_key, "v").error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(kv.get(long_key).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(kv.set(long_key, "v").error().code, ErrorCode::kHostLimit);
+  EXPECT_EQ(kv.get(long_key).error().code, ErrorCode::kHostLimit);
   std::string big(limits::kMaxKvValueBytes + 1, 'v');
-  EXPECT_EQ(kv.set("k", big).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(kv.set("k", big).error().code, ErrorCode::kHostLimit);
   std::vector<std::string> too_many(limits::kMaxKvBatchKeys + 1, "k");
-  EXPECT_EQ(kv.getMany(too_many).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(kv.getMany(too_many).error().code, ErrorCode::kHostLimit);
 }
 
 void concurrentIncrements(KvStore& kv) {
@@ -247,7 +247,7 @@ TEST(RedisKv, MalformedUrlsAreRejected) {
                           "redis://[::1", "redis://h:1/db"}) {
     auto kv = makeRedisKvStore(url);
     ASSERT_FALSE(kv.has_value()) << url;
-    EXPECT_EQ(kv.error().code, ErrorCode::kInvalidArgument) << url;
+    EXPECT_EQ(kv.error().code, ErrorCode::kHostConfig) << url;
   }
   EXPECT_TRUE(makeRedisKvStore("redis://:secret@[::1]:6380/2").has_value());
 }

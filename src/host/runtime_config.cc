@@ -123,7 +123,7 @@ Result<RuntimeConfig> parseRuntimeConfig(std::string_view text, const std::strin
   toml::parse_result parsed = toml::parse(text, path);
   if (!parsed) {
     ctx.error(parsed.error().source(), std::string(parsed.error().description()));
-    return fail(ErrorCode::kInvalidArgument, ctx.report());
+    return fail(ErrorCode::kHostConfig, ctx.report());
   }
   const toml::table& root = parsed.table();
   RuntimeConfig out;
@@ -139,7 +139,7 @@ Result<RuntimeConfig> parseRuntimeConfig(std::string_view text, const std::strin
   for (std::string_view key : {"variables_provider", "config_provider"}) {
     if (const toml::node* n = root.get(key)) parseProviders(ctx, *n, out);
   }
-  if (!ctx.ok()) return fail(ErrorCode::kInvalidArgument, ctx.report());
+  if (!ctx.ok()) return fail(ErrorCode::kHostConfig, ctx.report());
   return out;
 }
 

@@ -49,7 +49,7 @@ struct RuntimeConfig {
   const SqliteDatabaseConfig* database(std::string_view name) const;
 };
 
-// Reads and parses `path`. Errors: kIo when unreadable; kInvalidArgument with one
+// Reads and parses `path`. Errors: kIo when unreadable; kHostConfig with one
 // "PATH:LINE:COL: message" line per problem.
 Result<RuntimeConfig> loadRuntimeConfig(const std::string& path);
 Result<RuntimeConfig> parseRuntimeConfig(std::string_view text, const std::string& path);

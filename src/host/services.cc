@@ -21,7 +21,7 @@ Result<std::shared_ptr<KvStore>> AppServices::openStore(std::string_view label) 
   if (auto it = stores_.find(label); it != stores_.end()) return it->second;
   const KvStoreConfig* c = config_.store(label);
   if (!c && label != "default") {
-    return fail(ErrorCode::kInvalidArgument, "key-value store '", label,
+    return fail(ErrorCode::kHostConfig, "key-value store '", label,
                 "' is not configured (only \"default\" needs no runtime config entry)");
   }
   Result<std::shared_ptr<KvStore>> store;
@@ -40,7 +40,7 @@ Result<std::shared_ptr<SqlDatabase>> AppServices::openDatabase(std::string_view 
   if (auto it = databases_.find(name); it != databases_.end()) return it->second;
   const SqliteDatabaseConfig* c = config_.database(name);
   if (!c && name != "default") {
-    return fail(ErrorCode::kInvalidArgument, "sqlite database '", name,
+    return fail(ErrorCode::kHostConfig, "sqlite database '", name,
                 "' is not configured (only \"default\" needs no runtime config entry)");
   }
   std::string path = c && !c->path.empty() ? c->path : state_dir_ + "/sqlite_db.db";
@@ -64,7 +64,7 @@ Result<void> AppServices::runSqliteStatements(const std::vector<std::string>& st
       text = ss.str();
     }
     if (auto r = (*db)->executeScript(text); !r) {
-      return fail(ErrorCode::kInvalidArgument, "--sqlite ", s, ": ", r.error().message);
+      return fail(ErrorCode::kHostConfig, "--sqlite ", s, ": ", r.error().message);
     }
   }
   return {};

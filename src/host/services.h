@@ -46,7 +46,7 @@ struct ServicesOptions {
 class AppServices {
  public:
   // Opens what the components were granted (creating `.spin/` files on first use), resolves
-  // variables and runs the --sqlite statements. Errors (kInvalidArgument/kIo), all at load:
+  // variables and runs the --sqlite statements. Errors (kHostConfig/kIo), all at load:
   // a granted store or database with no configuration (only "default" is implicit), a required
   // variable with no value, an unreadable runtime config, a failing --sqlite statement.
   static Result<std::unique_ptr<AppServices>> create(const manifest::Manifest& manifest,

@@ -130,7 +130,7 @@ TEST_F(ServicesTest, MissingRequiredVariableFailsAtLoadNamingIt) {
   ASSERT_FALSE(app.has_value());
   EXPECT_NE(app.error().message.find("api_key"), std::string::npos) << app.error().message;
   EXPECT_NE(app.error().message.find("SPIN_VARIABLE_API_KEY"), std::string::npos);
-  EXPECT_EQ(expandTemplate("{{ x", {}).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(expandTemplate("{{ x", {}).error().code, ErrorCode::kHostConfig);
   EXPECT_EQ(expandTemplate("a{{x}}b", {{"x", "1"}}).value(), "a1b");
 }
 

@@ -77,7 +77,7 @@ Result<void> Pool::executeScript(std::string_view text) {
   auto db = sql::openFile(path_);  // a private connection: scripts may change connection state
   if (!db) return fail(db.error());
   if (auto r = sql::exec(db->get(), text); !r) {
-    return fail(ErrorCode::kInvalidArgument, "sqlite script on ", path_, ": ", r.error().message);
+    return fail(ErrorCode::kHostBackend, "sqlite script on ", path_, ": ", r.error().message);
   }
   return {};
 }
@@ -148,11 +148,11 @@ Result<QueryResult> PooledConnection::execute(
     std::string_view statement, std::span<const SqlValue> params,
     std::optional<std::chrono::steady_clock::time_point> deadline) {
   if (statement.size() > limits::kMaxSqlStatementBytes) {
-    return fail(ErrorCode::kInvalidArgument, "statement exceeds ",
+    return fail(ErrorCode::kHostLimit, "statement exceeds ",
                 std::to_string(limits::kMaxSqlStatementBytes), " bytes");
   }
   if (params.size() > limits::kMaxSqlParams) {
-    return fail(ErrorCode::kInvalidArgument, "more than ", std::to_string(limits::kMaxSqlParams),
+    return fail(ErrorCode::kHostLimit, "more than ", std::to_string(limits::kMaxSqlParams),
                 " parameters");
   }
   auto stmt = sql::prepareOne(db_.get(), statement);
@@ -180,7 +180,7 @@ Result<QueryResult> PooledConnection::execute(
       bytes += row.back().bytes.size() + sizeof(SqlValue);
     }
     if (bytes > limits::kMaxSqlResultBytes) {
-      return fail(ErrorCode::kInvalidArgument, "query result exceeds ",
+      return fail(ErrorCode::kHostLimit, "query result exceeds ",
                   std::to_string(limits::kMaxSqlResultBytes), " bytes");
     }
   }

@@ -45,7 +45,8 @@ class SqlConnection {
  public:
   virtual ~SqlConnection() = default;
   // Runs exactly one statement with `params` bound to ?1..?N. Errors: kInvalidArgument for a bad
-  // statement, parameter count, or a result over limits::kMaxSqlResultBytes; kIo for SQLite
+  // statement or parameter count; kHostLimit for a statement or result over its limit
+  // (limits::kMaxSql*); kIo for SQLite
   // failures. Error::detail holds SQLite's extended result code (SQLITE_FULL: database full).
   // The statement is interrupted (kIo, "interrupted") at `deadline` (the request's) or after
   // kMaxSqlStatementTime, whichever is first: a guest's runaway query cannot stall a

@@ -55,7 +55,7 @@ Result<VariableValues> resolveVariables(const std::vector<manifest::Variable>& v
     }
   }
   if (!missing.empty()) {
-    return fail(ErrorCode::kInvalidArgument, "required variable(s) with no value: ", missing);
+    return fail(ErrorCode::kHostConfig, "required variable(s) with no value: ", missing);
   }
   return out;
 }
@@ -69,14 +69,14 @@ Result<std::string> expandTemplate(std::string_view text, const VariableValues& 
     out.append(text.substr(pos, open - pos));
     size_t close = text.find("}}", open + 2);
     if (close == std::string_view::npos) {
-      return fail(ErrorCode::kInvalidArgument, "unterminated `{{` in '", text, "'");
+      return fail(ErrorCode::kHostConfig, "unterminated `{{` in '", text, "'");
     }
     std::string_view name = text.substr(open + 2, close - open - 2);
     while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
     while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
     auto it = values.find(name);
     if (it == values.end()) {
-      return fail(ErrorCode::kInvalidArgument, "variable `", name, "` has no value");
+      return fail(ErrorCode::kHostConfig, "variable `", name, "` has no value");
     }
     out += it->second;
     pos = close + 2;

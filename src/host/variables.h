@@ -25,13 +25,13 @@ using VariableValues = std::map<std::string, std::string, std::less<>>;
 
 // Resolves every `[variables]` entry. Order, as Spin's CLI: the runtime config's providers in
 // file order, then the environment (`SPIN_VARIABLE_<NAME>`, upper-cased), then `default`.
-// Errors: kInvalidArgument naming every `required` variable that no provider set.
+// Errors: kHostConfig naming every `required` variable that no provider set.
 Result<VariableValues> resolveVariables(const std::vector<manifest::Variable>& variables,
                                         const std::vector<VariablesProviderConfig>& providers,
                                         const EnvLookup& env);
 
 // Expands `{{ name }}` (spaces allowed inside the braces) from `values`. Errors:
-// kInvalidArgument for an unterminated `{{` or a name with no value.
+// kHostConfig for an unterminated `{{` or a name with no value.
 Result<std::string> expandTemplate(std::string_view text, const VariableValues& values);
 
 // Spin's variable key rule: lower-case ASCII letters, digits and single underscores, starting

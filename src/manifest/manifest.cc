@@ -272,7 +272,7 @@ Result<Manifest> parseManifest(std::string_view text, const std::string& path,
   if (!parsed) {
     const toml::parse_error& e = parsed.error();
     ctx.error(e.source(), "TOML syntax error: " + std::string(e.description()));
-    return fail(ErrorCode::kInvalidArgument, ctx.report());
+    return fail(ErrorCode::kManifest, ctx.report());
   }
   const toml::table& root = parsed.table();
   ctx.checkKeys(root, {"spin_manifest_version", "application", "variables", "trigger", "component"},
@@ -300,7 +300,7 @@ Result<Manifest> parseManifest(std::string_view text, const std::string& path,
       m.components.push_back(std::move(*c));
     }
   }
-  if (!ctx.ok()) return fail(ErrorCode::kInvalidArgument, ctx.report());
+  if (!ctx.ok()) return fail(ErrorCode::kManifest, ctx.report());
   return m;
 }
 

@@ -146,7 +146,7 @@ struct LoadOptions {
   bool check_files = true;
 };
 
-// Reads and parses `path`. Errors: kIo when the file cannot be read; kInvalidArgument with one
+// Reads and parses `path`. Errors: kIo when the file cannot be read; kManifest with one
 // "PATH:LINE:COL: message" line per problem found.
 Result<Manifest> loadManifest(const std::string& path, const LoadOptions& options = {});
 

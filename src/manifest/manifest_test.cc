@@ -148,6 +148,8 @@ TEST_F(ManifestTest, SyntaxErrorHasPosition) {
   ASSERT_FALSE(m);
   EXPECT_NE(m.error().message.find("spin.toml:2:"), std::string::npos) << m.error().message;
   EXPECT_NE(m.error().message.find("TOML syntax error"), std::string::npos);
+  EXPECT_EQ(m.error().code, ErrorCode::kManifest);
+  EXPECT_TRUE(m.error().toString().starts_with("manifest: invalid manifest: "));
 }
 
 TEST_F(ManifestTest, RequiresVersionTwo) {

@@ -43,7 +43,7 @@ Result<RoutePattern> parseRoute(std::string_view raw) {
   for (char c : raw) {
     if (c == '?' || c == '#' || std::isspace(static_cast<unsigned char>(c)) ||
         static_cast<unsigned char>(c) < 0x20) {
-      return fail(ErrorCode::kInvalidArgument, "route '", std::string(raw),
+      return fail(ErrorCode::kManifest, "route '", std::string(raw),
                   "' may not contain '?', '#', whitespace or control characters");
     }
   }
@@ -61,30 +61,30 @@ Result<RoutePattern> parseRoute(std::string_view raw) {
     bool last = i + 1 == parts.size();
     if (part == "..." || part == "*") {
       if (!last) {
-        return fail(ErrorCode::kInvalidArgument, "route '", std::string(raw), "': a wildcard '",
+        return fail(ErrorCode::kManifest, "route '", std::string(raw), "': a wildcard '",
                     std::string(part), "' may only end the route");
       }
       out.trailing_wildcard = true;
       continue;
     }
     if (part.find("...") != std::string_view::npos || part.find('*') != std::string_view::npos) {
-      return fail(ErrorCode::kInvalidArgument, "route '", std::string(raw), "': segment '",
+      return fail(ErrorCode::kManifest, "route '", std::string(raw), "': segment '",
                   std::string(part), "' mixes a wildcard with other text (use '/...' at the end)");
     }
     if (part.empty()) {
-      return fail(ErrorCode::kInvalidArgument, "route '", std::string(raw),
+      return fail(ErrorCode::kManifest, "route '", std::string(raw),
                   "' has an empty segment ('//')");
     }
     if (part.starts_with(':')) {
       std::string_view name = part.substr(1);
       if (!isParamName(name)) {
-        return fail(ErrorCode::kInvalidArgument, "route '", std::string(raw),
+        return fail(ErrorCode::kManifest, "route '", std::string(raw),
                     "': parameter ':", std::string(name),
                     "' needs a name of letters, digits, '_' or '-'");
       }
       for (const auto& s : out.segments) {
         if (s.kind == RouteSegment::Kind::kParam && s.text == name) {
-          return fail(ErrorCode::kInvalidArgument, "route '", std::string(raw),
+          return fail(ErrorCode::kManifest, "route '", std::string(raw),
                       "' uses parameter ':", std::string(name), "' twice");
         }
       }

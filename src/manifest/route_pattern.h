@@ -28,7 +28,7 @@ struct RoutePattern {
 };
 
 // Parses a route string. A missing leading '/' is added, as Spin does. Errors
-// (kInvalidArgument, message says why): "..." or "*" anywhere but the last segment, an empty or
+// (kManifest, message says why): "..." or "*" anywhere but the last segment, an empty or
 // non-identifier parameter name, a parameter name used twice, '?', '#' or whitespace.
 Result<RoutePattern> parseRoute(std::string_view raw);
 

@@ -100,7 +100,7 @@ Result<std::unique_ptr<executor::Executor>> AppLoader::makeExecutor(const manife
     return std::unique_ptr<executor::Executor>(std::move(*wagi));
   }
   if (!component::Component::isComponent(bytes)) {
-    return fail(ErrorCode::kInvalidArgument,
+    return fail(ErrorCode::kAppLoad,
                 "is a core Wasm module, but the default `http` executor runs components that "
                 "export wasi:http/incoming-handler (componentize-js, Spin SDKs); a WASI command "
                 "module needs `executor = { type = \"wagi\" }`");
@@ -171,7 +171,7 @@ Result<std::unique_ptr<App>> AppLoader::load(manifest::Manifest m,
   if (!errors.empty()) {
     std::string msg;
     for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e;
-    return fail(ErrorCode::kInvalidArgument, msg);
+    return fail(ErrorCode::kAppLoad, msg);
   }
   for (const auto& d : dups) {
     if (warnings) {

@@ -50,7 +50,7 @@ class AppLoader {
   AppLoader(instance::Engine& engine, const AppOptions& options)
       : engine_(engine), options_(options) {}
 
-  // Errors: kInvalidArgument with one line per problem. Warnings (duplicate routes) are appended
+  // Errors: kAppLoad with one line per problem. Warnings (duplicate routes) are appended
   // to `warnings`.
   Result<std::unique_ptr<App>> load(manifest::Manifest manifest,
                                     std::vector<std::string>* warnings = nullptr);

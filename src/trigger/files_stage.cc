@@ -64,7 +64,7 @@ Result<void> stagePlacement(const manifest::Component& c, const manifest::FilesM
   fs::path dest = stage / fs::path(m.destination).relative_path();
   if (fs::is_regular_file(src, ec)) return placeFile(src, dest);
   if (!fs::is_directory(src, ec)) {
-    return fail(ErrorCode::kInvalidArgument, "component ", c.id, ": files source ", m.source,
+    return fail(ErrorCode::kAppLoad, "component ", c.id, ": files source ", m.source,
                 " does not exist");
   }
   for (auto it = fs::recursive_directory_iterator(src, ec); !ec && it != fs::end(it);

@@ -19,7 +19,7 @@ namespace tern::trigger {
 bool globMatch(std::string_view pattern, std::string_view path);
 
 // Populates `stage_dir` (created if needed) from `component.files`, relative to `app_dir`.
-// Errors: kIo naming the file that could not be linked or copied; kInvalidArgument for a
+// Errors: kIo naming the file that could not be linked or copied; kAppLoad for a
 // placement whose source does not exist.
 Result<void> stageFiles(const manifest::Component& component, const std::string& app_dir,
                         const std::string& stage_dir);

@@ -56,7 +56,7 @@ Result<Router> Router::build(std::string_view base, std::vector<RouteEntry> entr
     std::string based = manifest::joinBase(base, e.route.raw);
     auto parsed = manifest::parseRoute(based.empty() ? "/" : based);
     if (!parsed) {
-      return fail(ErrorCode::kInvalidArgument, "route ", based, " of component ", e.component_id,
+      return fail(ErrorCode::kAppLoad, "route ", based, " of component ", e.component_id,
                   ": ", parsed.error().message);
     }
     Route route{std::move(e), std::move(based), std::move(*parsed)};

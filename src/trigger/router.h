@@ -39,7 +39,7 @@ struct DuplicateRoute {
 class Router {
  public:
   // Builds from the triggers in manifest order. `base` is the application's HTTP base ("/").
-  // Errors: kInvalidArgument when a based route does not parse (the manifest already checked
+  // Errors: kAppLoad when a based route does not parse (the manifest already checked
   // raw routes, so only a bad base gets here).
   static Result<Router> build(std::string_view base, std::vector<RouteEntry> entries,
                               std::vector<DuplicateRoute>* duplicates = nullptr);
