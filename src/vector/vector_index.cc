@@ -8,6 +8,7 @@
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_io.h>
+#include <omp.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -32,6 +33,7 @@ struct VectorIndex::State {
   std::vector<int64_t> freeSlots;
   std::unique_ptr<faiss::Index> index;
   bool ivfTrained = false;
+  size_t trainedOn = 0;  // live vectors when the IVF lists were trained
   std::vector<int64_t> nodeSlot;  // FAISS node -> slot, -1 when deleted
   std::vector<int64_t> slotNode;
   std::vector<uint8_t> liveBits;
@@ -193,6 +195,7 @@ static Result<void> rebuild(VectorIndex::State& s, const IndexOptions& o) {
     auto index = newIndex(o, order.size(), live.data());
     if (!order.empty()) index->add(idx_t(order.size()), live.data());
     s.ivfTrained = dynamic_cast<faiss::IndexIVFFlat*>(index.get()) != nullptr;
+    s.trainedOn = order.size();
     s.index = std::move(index);
     s.nodeSlot = order;
     s.slotNode.assign(s.ids.size(), -1);
@@ -242,7 +245,11 @@ static int64_t storeUpsert(VectorIndex::State& s, const std::string& id, const f
 // Adds the given slots' vectors as new nodes (slots replaced again later in the batch skipped).
 static Result<void> addSlots(VectorIndex::State& s, const IndexOptions& o,
                              const std::vector<int64_t>& slots) {
-  if (o.kind == IndexKind::kIvf && !s.ivfTrained && s.live() >= o.ivfTrainAt) return rebuild(s, o);
+  // IVF lists are trained on what exists; retrain once the index has grown fourfold.
+  if (o.kind == IndexKind::kIvf && s.live() >= o.ivfTrainAt &&
+      (!s.ivfTrained || s.live() >= 4 * s.trainedOn)) {
+    return rebuild(s, o);
+  }
   std::vector<int64_t> fresh;
   std::vector<float> batch;
   for (int64_t slot : slots) {
@@ -415,6 +422,7 @@ Result<std::shared_ptr<VectorIndex>> VectorIndex::open(const fs::path& dir,
   if (stored && size_t(stored->ntotal) == s.live() && stored->d == int(s.dim)) {
     s.index = std::move(stored);  // saved in snapshot order: node n is slot n
     s.ivfTrained = dynamic_cast<faiss::IndexIVFFlat*>(s.index.get()) != nullptr;
+    s.trainedOn = s.live();
     s.nodeSlot.resize(s.live());
     s.slotNode.resize(s.live());
     for (size_t n = 0; n < s.live(); ++n) s.nodeSlot[n] = s.slotNode[n] = int64_t(n);
@@ -493,6 +501,13 @@ Result<std::vector<Match>> VectorIndex::query(std::span<const float> vector, uin
     if (!std::isfinite(f)) return fail(ErrorCode::kInvalidArgument, "query holds NaN or infinity");
   }
   if (options_.metric == Metric::kCosine) normalize(q.data(), options_.dimensions);
+  // One query is too small to share out: OpenMP threads spinning on the node's cores cost more
+  // than they save. The setting is per thread; the guard restores it for the caller.
+  struct OmpOneThread {
+    int saved = omp_get_max_threads();
+    OmpOneThread() { omp_set_num_threads(1); }
+    ~OmpOneThread() { omp_set_num_threads(saved); }
+  } ompGuard;
   std::shared_lock lock(mutex_);
   const State& s = *state_;
   if (s.live() == 0) return std::vector<Match>{};
@@ -508,7 +523,7 @@ Result<std::vector<Match>> VectorIndex::query(std::span<const float> vector, uin
     params = &hp;
   } else if (s.ivfTrained) {
     auto* ivf = static_cast<faiss::IndexIVFFlat*>(s.index.get());
-    ip.nprobe = options_.nprobe > 0 ? size_t(options_.nprobe) : std::max<size_t>(1, ivf->nlist / 8);
+    ip.nprobe = options_.nprobe > 0 ? size_t(options_.nprobe) : std::max<size_t>(8, ivf->nlist / 64);
     params = &ip;
   }
   params->sel = s.dead > 0 ? &live : nullptr;

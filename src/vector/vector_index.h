@@ -25,9 +25,10 @@ struct IndexOptions {
   Metric metric = Metric::kCosine;
   IndexKind kind = IndexKind::kHnsw;
   // HNSW: graph degree, build and search breadth.
-  int hnswM = 32, efConstruction = 80, efSearch = 64;
+  int hnswM = 32, efConstruction = 80, efSearch = 256;
   // IVF: exact search until `ivfTrainAt` vectors, then k-means with nlist = 4 sqrt(n) lists,
-  // `nprobe` of them scanned per query (0: nlist / 8).
+  // `nprobe` of them scanned per query (0: max(8, nlist / 64)); the lists are retrained
+  // whenever the index has grown fourfold since.
   size_t ivfTrainAt = 4096;
   int nprobe = 0;
   bool durable = true;  // fdatasync the log after every upsert/delete call

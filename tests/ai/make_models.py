@@ -386,6 +386,12 @@ def main():
         cfg["max_position_embeddings"] = 2048
         write_llama(os.path.join(out, "llama", "bench-100m"), tok, tcfg, cfg,
                     llama_weights(np.random.default_rng(7), cfg, np.float32))
+        # all-MiniLM-L6-v2's shape (22M parameters) and Spin's layout: no config.json.
+        mcfg = dict(bcfg, hidden_size=384, num_hidden_layers=6, num_attention_heads=12,
+                    intermediate_size=1536, vocab_size=30522, max_position_embeddings=512)
+        os.remove(os.path.join(bdir, "config.json"))
+        write_safetensors(os.path.join(bdir, "model.safetensors"),
+                          bert_weights(np.random.default_rng(8), mcfg))
 
 
 if __name__ == "__main__":
