@@ -4,6 +4,7 @@
 //                [--repeat-penalty R] [--last-n N] [--top-k K] [--top-p P] [--seed S]
 //   ai_cli embed MODELS_DIR MODEL TEXTS.json
 // Prints JSON on stdout; errors on stderr with exit status 1.
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -61,7 +62,11 @@ int infer(int argc, char** argv) {
     else if (k == "--seed") p.seed = std::stoull(v);
     else return usage();
   }
-  auto engine = makeLocalEngine({.modelsDir = argv[2]});
+  const char* backend = std::getenv("TERN_AI_BACKEND");  // "cuda" for tests/ai/gpu_check.sh
+  auto engine = makeLocalEngine({.modelsDir = argv[2],
+                                 .backend = backend && std::string(backend) == "cuda"
+                                                ? Backend::kCuda
+                                                : Backend::kCpu});
   auto tok = Tokenizer::load(std::string(argv[2]) + "/llama/" + argv[3] + "/tokenizer.json");
   if (!tok) {
     std::cerr << tok.error().toString() << "\n";
