@@ -8,6 +8,7 @@
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_io.h>
+#include <omp.h>  // GNU libgomp's, under clang too: see CMakeLists.txt
 #include <unistd.h>
 #include <zlib.h>
 
@@ -18,12 +19,6 @@
 #include <unordered_map>
 
 #include "vector/limits.h"
-
-// The OpenMP runtime FAISS runs on (GNU libgomp, linked by CMakeLists.txt) is reached through the
-// OpenMP C API directly: its <omp.h> belongs to g++, and a clang build (ASan, fuzzing) must not
-// bring LLVM's libomp in beside it, which would then be the runtime this guard talks to.
-extern "C" int omp_get_max_threads();
-extern "C" void omp_set_num_threads(int);
 
 namespace tern::vector {
 
@@ -318,6 +313,7 @@ Result<void> replayLog(VectorIndex::State& s, const IndexOptions& o, const fs::p
   std::string data((std::istreambuf_iterator<char>(in)), {});
   size_t pos = 0;
   std::vector<int64_t> pending;
+  std::vector<float> vec(s.dim);
   while (pos + 9 <= data.size()) {
     uint8_t type = uint8_t(data[pos]);
     uint32_t idLen;
@@ -331,7 +327,8 @@ Result<void> replayLog(VectorIndex::State& s, const IndexOptions& o, const fs::p
     if (got != want) break;
     std::string id = data.substr(pos + 5, idLen);
     if (type == kRecUpsert) {
-      pending.push_back(storeUpsert(s, id, reinterpret_cast<const float*>(&data[pos + 5 + idLen])));
+      std::memcpy(vec.data(), &data[pos + 5 + idLen], vec.size() * sizeof(float));  // unaligned
+      pending.push_back(storeUpsert(s, id, vec.data()));
     } else {
       TERN_TRY(addSlots(s, o, pending));  // runs of upserts are added as one batch
       pending.clear();
@@ -375,9 +372,9 @@ Result<void> readSnapshot(VectorIndex::State& s, const fs::path& dir) {
     std::string id = data.substr(pos + 4, idLen);
     s.idToSlot[id] = int64_t(s.ids.size());
     s.ids.push_back(std::move(id));
-    const char* v = &data[pos + 4 + idLen];
-    s.vectors.insert(s.vectors.end(), reinterpret_cast<const float*>(v),
-                     reinterpret_cast<const float*>(v) + dim);
+    size_t at = s.vectors.size();
+    s.vectors.resize(at + dim);  // the record's floats need not be aligned: copied bytewise
+    std::memcpy(&s.vectors[at], &data[pos + 4 + idLen], size_t(dim) * sizeof(float));
     pos += 4 + idLen + size_t(dim) * 4;
   }
   s.snapshotBytes = data.size();
