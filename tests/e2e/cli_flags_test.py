@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""`tern --version` / `-V`, `tern up --temp DIR` and `tern serve` misuse, against the real binary.
+
+--version must print `tern <project version> (<commit>)`, the commit one the source tree has (or
+"unknown" outside git). --temp: the staged `files` live in a tern-files-* folder under DIR while
+tern serves, and that folder (not DIR) is gone after SIGTERM; a DIR that is a file is an error.
+Usage: cli_flags_test.py --tern build/tern --version 0.1.0 --source . --wasm-dir build/tests/e2e
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def check(cond, what):
+    if not cond:
+        raise SystemExit(f"FAIL: {what}")
+
+
+def version(args):
+    for flag in ("--version", "-V"):
+        p = subprocess.run([args.tern, flag], capture_output=True, text=True, timeout=30)
+        check(p.returncode == 0, f"{flag} exit status {p.returncode}: {p.stderr}")
+        m = re.fullmatch(r"tern (\S+) \(([0-9a-f]{4,40}|unknown)\)\n", p.stdout)
+        check(m is not None, f"{flag} printed {p.stdout!r}")
+        check(m.group(1) == args.version, f"{flag}: version {m.group(1)}, CMake says {args.version}")
+        commit = m.group(2)
+        if commit != "unknown":
+            known = subprocess.run(["git", "-C", args.source, "cat-file", "-e", commit + "^{commit}"],
+                                   capture_output=True)
+            check(known.returncode == 0, f"{flag}: commit {commit} is not in {args.source}")
+    print("PASS --version / -V")
+
+
+def start(args, folder, extra, cache):
+    env = dict(os.environ, TERN_CACHE_DIR=cache)
+    p = subprocess.Popen([args.tern, "up", "-f", folder, "--listen", "127.0.0.1:0"] + extra,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        line = p.stdout.readline().decode()
+        if not line:
+            break
+        m = re.match(r"Serving http://127\.0\.0\.1:(\d+)", line)
+        if m:
+            return p, int(m.group(1))
+    p.kill()
+    raise SystemExit(f"FAIL: tern did not start: {p.stderr.read().decode()}")
+
+
+def get(port, path):
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return data.decode(errors="replace")
+
+
+def temp_dir(args, tmp):
+    app = os.path.join(tmp, "app")
+    shutil.copytree(os.path.join(args.source, "tests/e2e/files"), app)
+    shutil.copy(os.path.join(args.wasm_dir, "guests/files.wasm"), app)
+    stage = os.path.join(tmp, "stage", "nested")  # created by tern
+    p, port = start(args, app, ["--temp", stage], os.path.join(tmp, "cache"))
+    try:
+        roots = [d for d in os.listdir(stage) if d.startswith("tern-files-")]
+        check(len(roots) == 1, f"--temp {stage} holds {os.listdir(stage)}")
+        staged = os.path.join(stage, roots[0], "files", "static", "hello.txt")
+        check(os.path.isfile(staged), f"{staged} was not staged")
+        check(get(port, "/files/static/hello.txt").endswith("hello static\n"), "staged file not served")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(timeout=20)
+    check(rc == 0, f"tern exited {rc}")
+    check(os.path.isdir(stage) and os.listdir(stage) == [], f"left behind: {os.listdir(stage)}")
+
+    blocker = os.path.join(tmp, "a-file")
+    open(blocker, "w").close()
+    bad = subprocess.run([args.tern, "up", "-f", app, "--listen", "127.0.0.1:0", "--temp", blocker],
+                         capture_output=True, text=True, timeout=60)
+    check(bad.returncode == 1 and "--temp" in bad.stderr, f"--temp FILE: {bad.returncode} {bad.stderr}")
+    print("PASS --temp")
+
+
+def serve_misuse(args, tmp):
+    app = os.path.join(args.source, "tests/e2e/files/spin.toml")
+    p = subprocess.run([args.tern, "serve", app], capture_output=True, text=True, timeout=60)
+    check(p.returncode == 1 and "tern serve runs a .wasm" in p.stderr, f"serve spin.toml: {p.stderr}")
+    p = subprocess.run([args.tern, "serve", os.path.join(args.wasm_dir, "guests/files.wasm"), "--dir",
+                        "::/x"], capture_output=True, text=True, timeout=60)
+    check(p.returncode == 1 and "--dir expects HOST[::GUEST]" in p.stderr, f"serve --dir ::/x: {p.stderr}")
+    print("PASS tern serve misuse")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tern", required=True)
+    ap.add_argument("--version", required=True)
+    ap.add_argument("--source", required=True)
+    ap.add_argument("--wasm-dir", required=True)
+    args = ap.parse_args()
+    version(args)
+    with tempfile.TemporaryDirectory(prefix="tern-cli-") as tmp:
+        temp_dir(args, tmp)
+        serve_misuse(args, tmp)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
