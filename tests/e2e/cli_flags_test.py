@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""`tern --version` / `-V`, `tern up --temp DIR` and `tern serve` misuse, against the real binary.
+"""`tern --version` / `-V`, `tern up --temp DIR`, `tern up -f X.wasm` and `tern serve` misuse,
+against the real binary.
 
 --version must print `tern <project version> (<commit>)`, the commit one the source tree has (or
 "unknown" outside git). --temp: the staged `files` live in a tern-files-* folder under DIR while
@@ -89,6 +90,22 @@ def temp_dir(args, tmp):
     print("PASS --temp")
 
 
+def up_wasm(args, tmp):
+    """`tern up -f X.wasm` (as `spin up -f X.wasm`): the module runs as WAGI on every path."""
+    wasm = os.path.join(tmp, "env.wasm")
+    shutil.copy(os.path.join(args.wasm_dir, "guests/env.wasm"), wasm)
+    p, port = start(args, wasm, ["--env", "SHOW=GREETING", "--env", "GREETING=bare"], os.path.join(tmp, "cache"))
+    try:
+        body = get(port, "/any/path?q=1")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(timeout=20)
+    check(body.startswith("HTTP/1.1 200"), f"tern up -f env.wasm: {body[:200]!r}")
+    check(body.endswith("argv[0]=/any/path\nargv[1]=q=1\nGREETING=bare\n"), f"tern up -f env.wasm: {body!r}")
+    check(rc == 0, f"tern exited {rc}")
+    print("PASS tern up -f X.wasm")
+
+
 def serve_misuse(args, tmp):
     app = os.path.join(args.source, "tests/e2e/files/spin.toml")
     p = subprocess.run([args.tern, "serve", app], capture_output=True, text=True, timeout=60)
@@ -109,6 +126,7 @@ def main():
     version(args)
     with tempfile.TemporaryDirectory(prefix="tern-cli-") as tmp:
         temp_dir(args, tmp)
+        up_wasm(args, tmp)
         serve_misuse(args, tmp)
     return 0
 
