@@ -5,7 +5,9 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -108,7 +110,7 @@ bool failed(const Error& e) {
 // A component (its preamble's layer field) runs as wasi:http; a core module or .wat as WAGI.
 Result<manifest::ExecutorKind> executorFor(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(ErrorCode::kIo, "cannot read ", path);
+  if (!in) return fail(ErrorCode::kIo, "cannot read ", path, ": ", std::strerror(errno));
   std::vector<uint8_t> head(8);
   in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in.gcount()));
