@@ -43,11 +43,14 @@ Result<std::pair<std::string, std::string>> splitKeyValue(const std::string& spe
 
 // A JSON object or TOML table whose values are all strings (Spin's `--variable @file`).
 Result<void> readVariableFile(const std::string& path, host::VariableValues& out) {
-  auto text = readText(path, "--variable");
-  if (!text) return fail(text.error());
   auto bad = [&](std::string_view why) {
     return fail(ErrorCode::kInvalidArgument, "--variable @", path, ": ", why);
   };
+  if (!path.ends_with(".json") && !path.ends_with(".toml")) {
+    return bad("variable files must end in .json or .toml");
+  }
+  auto text = readText(path, "--variable");
+  if (!text) return fail(text.error());
   if (path.ends_with(".json")) {
     auto j = nlohmann::json::parse(*text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return bad("not a JSON object of strings");
@@ -57,7 +60,6 @@ Result<void> readVariableFile(const std::string& path, host::VariableValues& out
     }
     return {};
   }
-  if (!path.ends_with(".toml")) return bad("variable files must end in .json or .toml");
   toml::parse_result parsed = toml::parse(*text, path);
   if (!parsed) return bad("TOML syntax error: " + std::string(parsed.error().description()));
   for (auto&& [key, node] : parsed.table()) {
