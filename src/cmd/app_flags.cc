@@ -145,9 +145,10 @@ CLI::App* addServeCommand(CLI::App& app, UpOptions& o) {
   o.app.serve = true;
   serve->add_option("wasm", o.file, "X.wasm (or .wat)")->required();
   serve->add_option("--listen", o.listen, "HOST:PORT to serve on (default 127.0.0.1:3000)");
-  serve->add_option("--dir", o.app.dirs,
-                    "make a host folder or file visible to the guest, read-only: HOST[::GUEST] "
-                    "(GUEST defaults to HOST); repeatable")
+  serve
+      ->add_option("--dir", o.app.dirs,
+                   "make a host folder or file visible to the guest, read-only: HOST[::GUEST] "
+                   "(GUEST defaults to HOST); repeatable")
       ->allow_extra_args(false);
   serve->add_option("-e,--env", o.app.env, "set KEY=VALUE in the guest's environment; repeatable")
       ->allow_extra_args(false);
@@ -167,8 +168,8 @@ Result<manifest::Manifest> loadAppManifest(const std::string& file, const AppFla
   bool wasm = file.ends_with(".wasm") || file.ends_with(".wat");
   if (!flags.serve && !wasm) return manifest::loadManifest(manifest::resolveManifestPath(file));
   if (!wasm) {
-    return fail(ErrorCode::kInvalidArgument, "tern serve runs a .wasm (or .wat) file, got '",
-                file, "' (for a spin.toml use `tern up -f`)");
+    return fail(ErrorCode::kInvalidArgument, "tern serve runs a .wasm (or .wat) file, got '", file,
+                "' (for a spin.toml use `tern up -f`)");
   }
   std::vector<manifest::DirMount> dirs;
   for (const std::string& d : flags.dirs) {

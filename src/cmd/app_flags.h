@@ -1,6 +1,7 @@
 // The `tern up` flags Spin users type (`--variable`, `--env`, `--component-id`, `--key-value`,
 // `--temp`) and `tern serve X.wasm` (one component or WAGI module, no manifest, as
-// `wasmtime serve`). Both feed the same path as `tern up`: a manifest model, AppServices, AppLoader.
+// `wasmtime serve`). Both feed the same path as `tern up`: a manifest model, AppServices,
+// AppLoader.
 //
 //   addAppFlags(up_subcommand, options.app);      // declares the flags on `tern up`
 //   auto m = loadAppManifest(options.file, options.app);     // spin.toml, or X.wasm

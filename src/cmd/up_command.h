@@ -58,7 +58,8 @@ struct UpCommands {
 
 void addUpCommands(CLI::App& app, UpCommands& cmds);
 
-// Runs `up`, `serve` or `build` when one of them was parsed and returns the exit code; nullopt otherwise.
+// Runs `up`, `serve` or `build` when one of them was parsed and returns the exit code; nullopt
+// otherwise.
 std::optional<int> runUpCommands(const UpCommands& cmds);
 
 }  // namespace tern::cmd

@@ -94,7 +94,8 @@ TEST_F(AdjustTest, EnvironmentFromTheCommandLineWins) {
   Manifest m = parse(kThree);
   overrideEnvironment(m, {{"MODE", "cli"}, {"NEW", "1"}});
   const Component* a = m.component("a");
-  std::vector<std::pair<std::string, std::string>> want{{"KEEP", "yes"}, {"MODE", "cli"}, {"NEW", "1"}};
+  std::vector<std::pair<std::string, std::string>> want{
+      {"KEEP", "yes"}, {"MODE", "cli"}, {"NEW", "1"}};
   EXPECT_EQ(a->environment, want);
   EXPECT_EQ(m.component("b")->environment.size(), 2u);
 }
