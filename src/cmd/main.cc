@@ -16,6 +16,7 @@
 #include <set>
 
 #include "cmd/up_command.h"
+#include "cmd/version.h"
 #include "compile/wat.h"
 #include "component/component.h"
 #include "wasi2/wasi2.h"
@@ -395,6 +396,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"tern: a WebAssembly serverless platform"};
   app.require_subcommand(1);
+  app.set_version_flag("-V,--version", "tern " TERN_VERSION " (" TERN_GIT_COMMIT ")");
   CommonOptions common;
   auto addCommon = [&](CLI::App* sub) {
     sub->add_option("--cache-dir", common.cache_dir, "artifact cache folder");
@@ -429,7 +431,7 @@ int main(int argc, char** argv) {
   run->add_option("module", path, "X.wasm (or .wat)")->required();
   run->footer("Arguments after MODULE go to the guest unchanged (argv[0] is MODULE).");
 
-  UpCommands up_commands;  // `tern up`, `tern build` (cmd/up_command.h)
+  UpCommands up_commands;  // `tern up`, `tern serve`, `tern build` (cmd/up_command.h)
   addUpCommands(app, up_commands);
 
   // Everything after the module belongs to the guest; CLI11 only sees what comes before.

@@ -1,4 +1,5 @@
-// `tern up` and `tern build`: load a Spin manifest, compile its components, serve HTTP.
+// `tern up`, `tern serve` and `tern build`: load a Spin manifest (or one Wasm file), compile its
+// components, serve HTTP.
 #include "cmd/up_command.h"
 
 #include <sys/wait.h>
@@ -257,7 +258,8 @@ int runUp(const UpOptions& o) {
   }
   auto observing = setUpObserving(o, *listen);
   if (!observing) return 1;
-  if (o.build) {
+  bool wasm = o.app.serve || o.file.ends_with(".wasm") || o.file.ends_with(".wat");
+  if (o.build && !wasm) {  // a bare Wasm file has nothing to build (as `spin up --build`)
     if (int rc = runBuild(o.file); rc != 0) return rc;
   }
   trigger::AppOptions app_options;
@@ -265,8 +267,8 @@ int runUp(const UpOptions& o) {
   app_options.optimize = o.optimize;
   app_options.observer = observing->obs.get();
 
-  std::string path = manifest::resolveManifestPath(o.file);
-  auto m = manifest::loadManifest(path);
+  std::string path = wasm ? o.file : manifest::resolveManifestPath(o.file);
+  auto m = loadAppManifest(o.file, o.app);
   if (!m) {
     printErrors("cannot load " + path, m.error().message);
     return 1;
@@ -274,6 +276,7 @@ int runUp(const UpOptions& o) {
   // Stores, databases and variables are checked and opened before anything is served: a required
   // variable with no value or an unconfigured store stops the app here.
   host::ServicesOptions service_options;
+  if (!applyAppFlags(o.app, *m, service_options, app_options)) return 1;
   service_options.runtime_config_file = o.runtime_config_file;
   service_options.sqlite_statements = o.sqlite;
   service_options.state_dir = o.state_dir;
@@ -361,12 +364,15 @@ void addUpCommands(CLI::App& app, UpCommands& cmds) {
       ->allow_extra_args(false);
   cmds.up->add_option("--state-dir", o.state_dir,
                       "folder for the default key-value store and sqlite database (default .spin)");
+  addAppFlags(cmds.up, o.app);  // Spin's --variable, --env, --component-id, --key-value, --temp
   cmds.build = app.add_subcommand("build", "run each component's [component.<id>.build] command");
   cmds.build->add_option("-f,--from", cmds.build_file, "spin.toml, or the folder holding it");
+  cmds.serve = addServeCommand(app, cmds.serve_options);
 }
 
 std::optional<int> runUpCommands(const UpCommands& cmds) {
   if (cmds.up && cmds.up->parsed()) return runUp(cmds.up_options);
+  if (cmds.serve && cmds.serve->parsed()) return runUp(cmds.serve_options);
   if (cmds.build && cmds.build->parsed()) return runBuild(cmds.build_file);
   return std::nullopt;
 }

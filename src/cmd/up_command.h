@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "cmd/app_flags.h"
+
 namespace tern::cmd {
 
 struct UpOptions {
@@ -42,18 +44,22 @@ struct UpOptions {
   std::string runtime_config_file;
   std::vector<std::string> sqlite;
   std::string state_dir;
+  AppFlags app;  // --variable, --env, --component-id, --key-value, --temp (cmd/app_flags.h)
 };
 
 struct UpCommands {
   CLI::App* up = nullptr;
   CLI::App* build = nullptr;
+  CLI::App* serve = nullptr;  // `tern serve X.wasm` (cmd/app_flags.h)
   UpOptions up_options;
+  UpOptions serve_options;
   std::string build_file;
 };
 
 void addUpCommands(CLI::App& app, UpCommands& cmds);
 
-// Runs `up` or `build` when one of them was parsed and returns the exit code; nullopt otherwise.
+// Runs `up`, `serve` or `build` when one of them was parsed and returns the exit code; nullopt
+// otherwise.
 std::optional<int> runUpCommands(const UpCommands& cmds);
 
 }  // namespace tern::cmd

@@ -70,6 +70,23 @@ Result<void> AppServices::runSqliteStatements(const std::vector<std::string>& st
   return {};
 }
 
+// `--key-value KEY=VALUE`, as Spin: the "default" store, any existing value overwritten.
+Result<void> AppServices::seedKeyValues(
+    const std::vector<std::pair<std::string, std::string>>& entries) {
+  if (entries.empty()) return {};
+  auto store = openStore("default");
+  if (!store) return fail(store.error());
+  for (const auto& [key, value] : entries) {
+    Result<void> checked = checkKey(key);
+    if (checked) checked = checkValue(value);
+    if (checked) checked = (*store)->set(key, value);
+    if (!checked) {
+      return fail(checked.error().code, "--key-value ", key, ": ", checked.error().message);
+    }
+  }
+  return {};
+}
+
 Result<std::unique_ptr<AppServices>> AppServices::create(const manifest::Manifest& manifest,
                                                          const ServicesOptions& options) {
   std::unique_ptr<AppServices> app(new AppServices());
@@ -79,7 +96,8 @@ Result<std::unique_ptr<AppServices>> AppServices::create(const manifest::Manifes
     if (!rc) return fail(rc.error());
     app->config_ = std::move(*rc);
   }
-  auto values = resolveVariables(manifest.variables, app->config_.variables_providers, options.env);
+  auto values = resolveVariables(manifest.variables, app->config_.variables_providers,
+                                 options.env, options.variables);
   if (!values) return fail(values.error());
   for (const auto& c : manifest.components) {
     ComponentServices cs;
@@ -114,6 +132,7 @@ Result<std::unique_ptr<AppServices>> AppServices::create(const manifest::Manifes
     app->components_.emplace(c.id, std::move(cs));
   }
   TERN_TRY(app->runSqliteStatements(options.sqlite_statements));
+  TERN_TRY(app->seedKeyValues(options.key_values));
   return app;
 }
 

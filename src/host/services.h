@@ -41,14 +41,20 @@ struct ServicesOptions {
   std::vector<std::string> sqlite_statements;
   std::string state_dir;  // empty: `.spin/` beside the manifest
   EnvLookup env = processEnv();
+  // `tern up --variable`: values that win over every provider (variables.h).
+  VariableValues variables;
+  // `tern up --key-value KEY=VALUE`: set in the "default" store at load, after --sqlite.
+  std::vector<std::pair<std::string, std::string>> key_values;
 };
 
 class AppServices {
  public:
   // Opens what the components were granted (creating `.spin/` files on first use), resolves
-  // variables and runs the --sqlite statements. Errors (kHostConfig/kIo), all at load:
+  // variables, runs the --sqlite statements and sets the --key-value entries. Errors
+  // (kHostConfig/kIo/kHostLimit), all at load:
   // a granted store or database with no configuration (only "default" is implicit), a required
-  // variable with no value, an unreadable runtime config, a failing --sqlite statement.
+  // variable with no value, an unreadable runtime config, a failing --sqlite statement, a
+  // --key-value key or value over the store's limits.
   static Result<std::unique_ptr<AppServices>> create(const manifest::Manifest& manifest,
                                                      const ServicesOptions& options);
   // The component's services; null for an unknown id.
@@ -59,6 +65,7 @@ class AppServices {
   Result<std::shared_ptr<KvStore>> openStore(std::string_view label);
   Result<std::shared_ptr<SqlDatabase>> openDatabase(std::string_view name);
   Result<void> runSqliteStatements(const std::vector<std::string>& statements);
+  Result<void> seedKeyValues(const std::vector<std::pair<std::string, std::string>>& entries);
 
   std::string state_dir_;
   RuntimeConfig config_;

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/limits.h"
+
 namespace tern::host {
 namespace {
 
@@ -102,6 +104,45 @@ TEST_F(ServicesTest, VariablesFromEnvironmentStaticConfigAndDefaults) {
   EXPECT_EQ(web->variables.at("tier"), "pro");
   EXPECT_EQ(web->variables.size(), 2u);
   EXPECT_EQ((*app)->component("nope"), nullptr);
+}
+
+// `tern up --variable` wins over the runtime config, the environment and the default.
+TEST_F(ServicesTest, CommandLineVariablesWinOverEveryProvider) {
+  auto m = manifest(std::string("[variables]\ntier = { default = \"free\" }\n"
+                                "token = { required = true }\nurl = { default = \"u\" }\n") +
+                    kTrigger +
+                    "[component.web.variables]\ntier = \"{{ tier }}\"\ntoken = \"{{ token }}\"\n"
+                    "url = \"{{ url }}\"\n");
+  env_["SPIN_VARIABLE_TIER"] = "from-env";
+  options_.runtime_config_file =
+      write("rc.toml", "[[variables_provider]]\ntype = \"static\"\nvalues = { tier = \"pro\" }\n");
+  options_.variables = {{"tier", "from-cli"}, {"token", "t0k"}, {"undeclared", "x"}};
+  auto app = AppServices::create(m, options_);
+  ASSERT_TRUE(app.has_value()) << app.error().message;
+  const ComponentServices* web = (*app)->component("web");
+  EXPECT_EQ(web->variables.at("tier"), "from-cli");
+  EXPECT_EQ(web->variables.at("token"), "t0k");  // a required variable set only on the CLI
+  EXPECT_EQ(web->variables.at("url"), "u");
+  EXPECT_EQ(web->variables.size(), 3u);
+}
+
+// `tern up --key-value` seeds the default store (granted or not), overwriting what was there.
+TEST_F(ServicesTest, KeyValueFlagsSeedTheDefaultStore) {
+  auto m = manifest(std::string(kTrigger) + "key_value_stores = [\"default\"]\n");
+  options_.state_dir = dir_ + "/state";
+  options_.key_values = {{"greeting", "hi"}, {"n", "1"}, {"n", "2"}};
+  {
+    auto app = AppServices::create(m, options_);
+    ASSERT_TRUE(app.has_value()) << app.error().message;
+    KvStore* store = (*app)->component("web")->store("default");
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->get("greeting").value(), std::optional<std::string>("hi"));
+    EXPECT_EQ(store->get("n").value(), std::optional<std::string>("2"));
+  }
+  options_.key_values = {{std::string(limits::kMaxKvKeyBytes + 1, 'k'), "too long a key"}};
+  auto bad = AppServices::create(m, options_);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("--key-value"), std::string::npos) << bad.error().message;
 }
 
 TEST_F(ServicesTest, AllowedOutboundHostsExpandApplicationVariables) {

@@ -41,17 +41,20 @@ EnvLookup processEnv() {
 
 Result<VariableValues> resolveVariables(const std::vector<manifest::Variable>& variables,
                                         const std::vector<VariablesProviderConfig>& providers,
-                                        const EnvLookup& env) {
+                                        const EnvLookup& env, const VariableValues& overrides) {
   VariableValues out;
   std::string missing;
   for (const auto& var : variables) {
-    std::optional<std::string> value = fromProviders(var.name, providers, env);
+    std::optional<std::string> value;
+    if (auto it = overrides.find(var.name); it != overrides.end()) value = it->second;
+    if (!value) value = fromProviders(var.name, providers, env);
     if (!value) value = var.default_value;
     if (value) {
       out.emplace(var.name, std::move(*value));
     } else if (var.required) {
       missing += missing.empty() ? "" : ", ";
-      missing += var.name + " (set SPIN_VARIABLE_" + envName("", var.name).substr(1) + ")";
+      missing += var.name + " (set --variable " + var.name + "=VALUE or SPIN_VARIABLE_" +
+                 envName("", var.name).substr(1) + ")";
     }
   }
   if (!missing.empty()) {

@@ -23,12 +23,13 @@ EnvLookup processEnv();
 // Resolved application variables: name -> value.
 using VariableValues = std::map<std::string, std::string, std::less<>>;
 
-// Resolves every `[variables]` entry. Order, as Spin's CLI: the runtime config's providers in
-// file order, then the environment (`SPIN_VARIABLE_<NAME>`, upper-cased), then `default`.
-// Errors: kHostConfig naming every `required` variable that no provider set.
+// Resolves every `[variables]` entry. Order, as Spin's CLI: `overrides` (`tern up --variable`),
+// the runtime config's providers in file order, then the environment (`SPIN_VARIABLE_<NAME>`,
+// upper-cased), then `default`. Errors: kHostConfig naming every `required` variable that no
+// provider set.
 Result<VariableValues> resolveVariables(const std::vector<manifest::Variable>& variables,
                                         const std::vector<VariablesProviderConfig>& providers,
-                                        const EnvLookup& env);
+                                        const EnvLookup& env, const VariableValues& overrides = {});
 
 // Expands `{{ name }}` (spaces allowed inside the braces) from `values`. Errors:
 // kHostConfig for an unterminated `{{` or a name with no value.

@@ -3,6 +3,8 @@
 #include "trigger/app_loader.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -32,9 +34,15 @@ Result<std::vector<uint8_t>> readWasm(const std::string& path) {
   return compile::watToWasm(path, bytes);
 }
 
-Result<std::string> makeStageRoot() {
-  std::string tmpl = (fs::temp_directory_path() / "tern-files-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) return fail(ErrorCode::kIo, "cannot create a staging folder in /tmp");
+Result<std::string> makeStageRoot(const std::string& parent_dir) {
+  std::error_code ec;
+  fs::path parent = parent_dir.empty() ? fs::temp_directory_path(ec) : fs::absolute(parent_dir, ec);
+  if (!ec && !parent_dir.empty()) fs::create_directories(parent, ec);
+  std::string tmpl = (parent / "tern-files-XXXXXX").string();
+  if (ec || !mkdtemp(tmpl.data())) {
+    return fail(ErrorCode::kIo, "cannot create a staging folder in ", parent.string(), ": ",
+                ec ? ec.message() : std::strerror(errno));
+  }
   return tmpl;
 }
 
@@ -75,7 +83,7 @@ App::Served AppLoader::servedWith(const manifest::ComponentLimits& l) const {
 Result<std::string> AppLoader::stageComponentFiles(const manifest::Manifest& m,
                                                    const manifest::Component& c, App& app) {
   if (app.stage_root_.empty()) {
-    auto root = makeStageRoot();
+    auto root = makeStageRoot(options_.stage_parent);
     if (!root) return fail(root.error());
     app.stage_root_ = *root;
   }

@@ -40,6 +40,9 @@ struct AppOptions {
       log_dir;  // guest output goes to LOG_DIR/<component>_std{out,err}.txt (else "[id] line")
   Observer* observer = nullptr;  // metrics/traces (observe/); not owned, outlives the App
   bool optimize = false;         // compile with OptLevel::kOptimized
+  // Where components' `files` are staged (`tern up --temp DIR`, created if missing): a
+  // `tern-files-XXXXXX` folder made there and removed with the App. Empty: the system temp folder.
+  std::string stage_parent;
   // Key-value stores, SQLite databases and variables (host/services.h); must outlive the App.
   // Null: components get none (opening a store is access-denied).
   const host::AppServices* services = nullptr;

@@ -7,10 +7,13 @@ A case folder holds a spin.toml and either
   expect_log.txt    lines (with {*} wildcards) that must appear in tern's stderr; or
   expect_error.txt  for a manifest that must not load: tern exits 1, prints every listed line
                     (with {*} wildcards) on stderr, and never listens.
+  command           instead of `up -f CASE`, the tern command line to run (one line), e.g.
+                    `serve {dir}/env.wasm`; a case with a command needs no spin.toml.
   upstream          loopback HTTP servers the driver starts before tern, one `NAME COUNT` a line:
                     {port:NAME} in spin.toml and exchange.http becomes that server's port, and the
                     server must have received exactly COUNT requests when the case ends. A server
                     answers `METHOD PATH x-fetched-by=VALUE` (text/plain); PATH /status/N gets N.
+In `args` and `command`, {dir} is the case's temporary folder and {wasm} the --wasm-dir.
 Guests come from tests/e2e/guests/*.c (and <case>/*.c), built to .wasm by CMake; the driver copies
 the case and every built .wasm into a temporary folder and serves it from there. JS components
 (tests/fixtures/js, --js-dir) are copied to js/ there where the case's spin.toml names them
@@ -206,11 +209,11 @@ def check_response(got, expected_raw, opts, conn):
 
 
 class Tern:
-    def __init__(self, tern, folder, args, cache):
+    def __init__(self, tern, folder, command, args, cache):
         self.err_path = os.path.join(folder, "tern.stderr")
         self.err = open(self.err_path, "wb")
         env = dict(os.environ, TERN_CACHE_DIR=cache)
-        self.proc = subprocess.Popen([tern, "up", "-f", folder, "--listen", "127.0.0.1:0"] + args,
+        self.proc = subprocess.Popen([tern] + command + ["--listen", "127.0.0.1:0"] + args,
                                      stdout=subprocess.PIPE, stderr=self.err, env=env)
         self.banner = ""
         self.port = None
@@ -374,7 +377,7 @@ def prepare(case_dir, wasm_dirs, tmp, js_dir=None):
             for name in os.listdir(d):
                 if name.endswith(".wasm"):
                     shutil.copy(os.path.join(d, name), folder)
-    if js_dir:  # `source = "js/NAME.wasm"` names a JS component (whose name may also be a C guest's)
+    if js_dir and os.path.exists(os.path.join(folder, "spin.toml")):  # `source = "js/NAME.wasm"` names a JS component (whose name may also be a C guest's)
         for source in wasm_sources(os.path.join(folder, "spin.toml")):
             if source.startswith("js/") and os.path.exists(os.path.join(js_dir, source[3:])):
                 os.makedirs(os.path.join(folder, "js"), exist_ok=True)
@@ -387,17 +390,27 @@ def read(path):
         return f.read()
 
 
+def command_line(folder, args):
+    """The case's `command` (default `up -f FOLDER`) and `args` files, placeholders filled in."""
+    def words(file):
+        path = os.path.join(folder, file)
+        text = read(path).replace("{dir}", folder).replace("{wasm}", args.wasm_dir) if os.path.exists(path) else ""
+        return text.split()
+    return words("command") or ["up", "-f", folder], words("args")
+
+
 def run_case(case_dir, args, tmp):
     name = os.path.basename(case_dir)
     folder = prepare(case_dir, [os.path.join(args.wasm_dir, "guests"), os.path.join(args.wasm_dir, name)], tmp,
                      args.js_dir)
+    command, extra = command_line(folder, args)
     error_file = os.path.join(folder, "expect_error.txt")
     if os.path.exists(error_file):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         env = dict(os.environ, TERN_CACHE_DIR=args.cache)
-        p = subprocess.Popen([args.tern, "up", "-f", folder, "--listen", f"127.0.0.1:{port}"],
+        p = subprocess.Popen([args.tern] + command + ["--listen", f"127.0.0.1:{port}"] + extra,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         refused = True
         start = time.time()
@@ -421,15 +434,15 @@ def run_case(case_dir, args, tmp):
             if line.strip() and not any(wildcard_match("{*}" + line.strip() + "{*}", l) for l in err.splitlines()):
                 raise CaseFailure(f"stderr lacks {line.strip()!r}:\n{err}")
         return
-    extra = read(os.path.join(folder, "args")).split() if os.path.exists(os.path.join(folder, "args")) else []
     upstreams = Upstreams(os.path.join(folder, "upstream"))
     try:
         manifest = os.path.join(folder, "spin.toml")
-        text = upstreams.substitute(read(manifest))
-        with open(manifest, "w") as f:
-            f.write(text)
+        if os.path.exists(manifest):
+            text = upstreams.substitute(read(manifest))
+            with open(manifest, "w") as f:
+                f.write(text)
         exchange = upstreams.substitute(read(os.path.join(folder, "exchange.http")))
-        tern = Tern(args.tern, folder, extra, args.cache)
+        tern = Tern(args.tern, folder, command, extra, args.cache)
         try:
             run_exchange(tern, parse_exchange(exchange))
         except (CaseFailure, OSError) as e:
@@ -461,7 +474,7 @@ def main():
     ap.add_argument("only", nargs="*", help="case names to run (default: all)")
     args = ap.parse_args()
     cases = sorted(d for d in os.listdir(args.cases)
-                   if os.path.exists(os.path.join(args.cases, d, "spin.toml")) and (not args.only or d in args.only)
+                   if any(os.path.exists(os.path.join(args.cases, d, f)) for f in ("spin.toml", "command")) and (not args.only or d in args.only)
                    and not (args.exclude_prefix and d.startswith(args.exclude_prefix)))
     failed, skipped = [], []
     with tempfile.TemporaryDirectory(prefix="tern-e2e-") as tmp:

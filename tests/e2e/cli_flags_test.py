@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""`tern --version` / `-V`, `tern up --temp DIR`, `tern up -f X.wasm` and `tern serve` misuse,
+against the real binary.
+
+--version must print `tern <project version> (<commit>)`, the commit one the source tree has (or
+"unknown" outside git). --temp: the staged `files` live in a tern-files-* folder under DIR while
+tern serves, and that folder (not DIR) is gone after SIGTERM; a DIR that is a file is an error.
+Usage: cli_flags_test.py --tern build/tern --version 0.1.0 --source . --wasm-dir build/tests/e2e
+"""
+import argparse
+import http.client
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def check(cond, what):
+    if not cond:
+        raise SystemExit(f"FAIL: {what}")
+
+
+def version(args):
+    for flag in ("--version", "-V"):
+        p = subprocess.run([args.tern, flag], capture_output=True, text=True, timeout=30)
+        check(p.returncode == 0, f"{flag} exit status {p.returncode}: {p.stderr}")
+        m = re.fullmatch(r"tern (\S+) \(([0-9a-f]{4,40}|unknown)\)\n", p.stdout)
+        check(m is not None, f"{flag} printed {p.stdout!r}")
+        check(m.group(1) == args.version, f"{flag}: version {m.group(1)}, CMake says {args.version}")
+        commit = m.group(2)
+        if commit != "unknown":
+            known = subprocess.run(["git", "-C", args.source, "cat-file", "-e", commit + "^{commit}"],
+                                   capture_output=True)
+            check(known.returncode == 0, f"{flag}: commit {commit} is not in {args.source}")
+    print("PASS --version / -V")
+
+
+def start(args, folder, extra, cache):
+    env = dict(os.environ, TERN_CACHE_DIR=cache)
+    p = subprocess.Popen([args.tern, "up", "-f", folder, "--listen", "127.0.0.1:0"] + extra,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        line = p.stdout.readline().decode()
+        if not line:
+            break
+        m = re.match(r"Serving http://127\.0\.0\.1:(\d+)", line)
+        if m:
+            return p, int(m.group(1))
+    p.kill()
+    raise SystemExit(f"FAIL: tern did not start: {p.stderr.read().decode()}")
+
+
+def get(port, path):
+    """(status, body text) of GET path."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return r.status, r.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
+def temp_dir(args, tmp):
+    app = os.path.join(tmp, "app")
+    shutil.copytree(os.path.join(args.source, "tests/e2e/files"), app)
+    shutil.copy(os.path.join(args.wasm_dir, "guests/files.wasm"), app)
+    stage = os.path.join(tmp, "stage", "nested")  # created by tern
+    p, port = start(args, app, ["--temp", stage], os.path.join(tmp, "cache"))
+    try:
+        roots = [d for d in os.listdir(stage) if d.startswith("tern-files-")]
+        check(len(roots) == 1, f"--temp {stage} holds {os.listdir(stage)}")
+        staged = os.path.join(stage, roots[0], "files", "static", "hello.txt")
+        check(os.path.isfile(staged), f"{staged} was not staged")
+        check(get(port, "/files/static/hello.txt") == (200, "hello static\n"), "staged file not served")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(timeout=20)
+    check(rc == 0, f"tern exited {rc}")
+    check(os.path.isdir(stage) and os.listdir(stage) == [], f"left behind: {os.listdir(stage)}")
+
+    blocker = os.path.join(tmp, "a-file")
+    open(blocker, "w").close()
+    bad = subprocess.run([args.tern, "up", "-f", app, "--listen", "127.0.0.1:0", "--temp", blocker],
+                         capture_output=True, text=True, timeout=60)
+    check(bad.returncode == 1 and "--temp" in bad.stderr, f"--temp FILE: {bad.returncode} {bad.stderr}")
+    print("PASS --temp")
+
+
+def up_wasm(args, tmp):
+    """`tern up -f X.wasm` (as `spin up -f X.wasm`): the module runs as WAGI on every path."""
+    wasm = os.path.join(tmp, "env.wasm")
+    shutil.copy(os.path.join(args.wasm_dir, "guests/env.wasm"), wasm)
+    p, port = start(args, wasm, ["--env", "SHOW=GREETING", "--env", "GREETING=bare"], os.path.join(tmp, "cache"))
+    try:
+        status, body = get(port, "/any/path?q=1")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(timeout=20)
+    check((status, body) == (200, "argv[0]=/any/path\nargv[1]=q=1\nGREETING=bare\n"),
+          f"tern up -f env.wasm: {status} {body!r}")
+    check(rc == 0, f"tern exited {rc}")
+    print("PASS tern up -f X.wasm")
+
+
+def serve_misuse(args, tmp):
+    app = os.path.join(args.source, "tests/e2e/files/spin.toml")
+    p = subprocess.run([args.tern, "serve", app], capture_output=True, text=True, timeout=60)
+    check(p.returncode == 1 and "tern serve runs a .wasm" in p.stderr, f"serve spin.toml: {p.stderr}")
+    p = subprocess.run([args.tern, "serve", os.path.join(args.wasm_dir, "guests/files.wasm"), "--dir",
+                        "::/x"], capture_output=True, text=True, timeout=60)
+    check(p.returncode == 1 and "--dir expects HOST[::GUEST]" in p.stderr, f"serve --dir ::/x: {p.stderr}")
+    print("PASS tern serve misuse")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tern", required=True)
+    ap.add_argument("--version", required=True)
+    ap.add_argument("--source", required=True)
+    ap.add_argument("--wasm-dir", required=True)
+    args = ap.parse_args()
+    version(args)
+    with tempfile.TemporaryDirectory(prefix="tern-cli-") as tmp:
+        temp_dir(args, tmp)
+        up_wasm(args, tmp)
+        serve_misuse(args, tmp)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
