@@ -168,16 +168,20 @@ Result<std::vector<component::Val>> HttpExecutor::run(
 }
 
 std::unique_ptr<HttpExecutor::LiveInstance> HttpExecutor::takeInstance(
-    const ExecLimits& limits) const {
+    const ExecLimits& limits, instance::RequestContext* context) const {
   if (limits.reuse.enabled()) {
-    if (auto idle = pool_->take()) {
-      return std::unique_ptr<LiveInstance>(static_cast<LiveInstance*>(idle.release()));
+    while (auto idle = pool_->take()) {
+      std::unique_ptr<LiveInstance> live(static_cast<LiveInstance*>(idle.release()));
+      // What survived the last request (stdio streams) now writes to this one's.
+      if (!live->session->resources().rebindAll(context)) continue;  // destroyed: take another
+      live->session->setContext(context);
+      return live;
     }
   }
   instance::StoreLimits store_limits;
   if (limits.max_instance_memory) store_limits.max_memory_bytes = limits.max_instance_memory;
   auto live = std::make_unique<LiveInstance>();
-  live->session = std::make_unique<component::Session>(*engine_, store_limits, nullptr);
+  live->session = std::make_unique<component::Session>(*engine_, store_limits, context);
   live->uses_left = limits.reuse.enabled() ? manifest::pick(limits.reuse.max_reuse) : 1;
   return live;
 }
@@ -185,9 +189,10 @@ std::unique_ptr<HttpExecutor::LiveInstance> HttpExecutor::takeInstance(
 void HttpExecutor::release(std::unique_ptr<LiveInstance> live, bool clean,
                            const ExecLimits& limits) const {
   live->session->setContext(nullptr);
-  // Reused only after a clean request, with requests left, and holding no host object: a stream,
-  // body or descriptor still open would carry this request's state into the next one.
-  if (!clean || --live->uses_left == 0 || live->session->resources().live() != 0) return;
+  // Reused only after a clean request, with requests left, and holding no host object of this
+  // request: an open body, stream, fields or descriptor refuses rebind(), so the instance goes.
+  if (!clean || --live->uses_left == 0) return;
+  if (!live->session->resources().rebindAll(nullptr)) return;
   pool_->give(std::move(live), manifest::pick(limits.reuse.idle_timeout));
 }
 
@@ -199,8 +204,7 @@ Response HttpExecutor::execute(const Invocation& call) const {
                   .observation = call.observation,
                   .wasi2 = &host.wasi,
                   .services = services_};
-  std::unique_ptr<LiveInstance> live = takeInstance(limits);
-  live->session->setContext(&host.context);
+  std::unique_ptr<LiveInstance> live = takeInstance(limits, &host.context);
   auto slot = std::make_shared<wasi2::ResponseSlot>();
   slot->max_body = limits.max_output;
 

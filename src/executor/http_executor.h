@@ -12,8 +12,9 @@
 // mean a second server path.
 //
 // Reuse: an instance goes back to the pool only when the request ended cleanly (handle returned,
-// a complete response, no exit), it has requests left, and every host object it was given is gone
-// (HostResources::live() == 0); any failure discards it. An idle instance is destroyed after the
+// a complete response, no exit), it has requests left, and it holds no host object of the request
+// (HostResources::rebindAll: only stdio streams, which follow the current request, may stay);
+// any failure discards it. An idle instance is destroyed after the
 // idle timeout. Values above 1 of max_concurrent_reuse change nothing: a wasi:http 0.2 handler
 // cannot be entered while it runs, so an instance serves one request at a time (as in Spin).
 //
@@ -65,8 +66,10 @@ class HttpExecutor final : public Executor {
  private:
   struct LiveInstance;
   HttpExecutor();
-  // An idle instance from the pool when reuse is on, else a new Session (instantiated by run()).
-  std::unique_ptr<LiveInstance> takeInstance(const ExecLimits& limits) const;
+  // An idle instance from the pool when reuse is on, else a new Session (instantiated by run()),
+  // pointed at `context`.
+  std::unique_ptr<LiveInstance> takeInstance(const ExecLimits& limits,
+                                             instance::RequestContext* context) const;
   // Pools `live` after a clean request with requests left, else destroys it.
   void release(std::unique_ptr<LiveInstance> live, bool clean, const ExecLimits& limits) const;
   // Instantiates (a fresh instance) and calls `handle`, each phase observed.

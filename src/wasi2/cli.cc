@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "instance/request_context.h"
 #include "wasi2/wasi2.h"
 #include "wasi2/util.h"
 
@@ -86,21 +87,35 @@ class StdinStream final : public InputStream {
   std::shared_ptr<PollSource> source_ = std::make_shared<FdSource>(0, POLLIN);
 };
 
-// stdout/stderr: every write is taken in full (inherited fds are written synchronously).
+// stdout/stderr: every write is taken in full (inherited fds are written synchronously). Not tied
+// to its request: on a reused instance it writes to the current request's stdout/stderr (guests'
+// libcs keep these handles for their lifetime).
 class StdioStream final : public OutputStream {
  public:
-  StdioStream(StdioSink& sink, const WasiP2Output& options) : sink_(sink), options_(options) {}
+  StdioStream(WasiP2Context& ctx, bool err) : err_(err) { bind(&ctx); }
   StreamStatus checkWrite(uint64_t& permitted) override {
     permitted = kMaxStreamChunk;
     return StreamStatus::ok();
   }
-  StreamStatus write(std::string_view data) override { return sink_.write(options_, data); }
+  StreamStatus write(std::string_view data) override {
+    if (!sink_) return StreamStatus::failed("no request is running");
+    return sink_->write(*options_, data);
+  }
   StreamStatus flush(bool) override { return StreamStatus::ok(); }
   std::shared_ptr<PollSource> readiness() override { return readySource(); }
+  bool rebind(instance::RequestContext* next) override {
+    bind(next ? next->wasi2 : nullptr);
+    return true;
+  }
 
  private:
-  StdioSink& sink_;
-  const WasiP2Output& options_;
+  void bind(WasiP2Context* ctx) {
+    sink_ = ctx ? (err_ ? &ctx->stderr_sink : &ctx->stdout_sink) : nullptr;
+    options_ = ctx ? (err_ ? &ctx->stderr_output : &ctx->stdout_output) : nullptr;
+  }
+  bool err_;
+  StdioSink* sink_ = nullptr;
+  const WasiP2Output* options_ = nullptr;
 };
 
 struct Terminal : HostObject {};
@@ -162,8 +177,7 @@ void defineStdio(ComponentLinker& linker, const IoTypes& io) {
         err ? kStderr : kStdout, err ? "get-stderr" : "get-stdout",
         [io, err](HostCall& call, std::span<Val>, std::span<Val> results) -> Result<void> {
           P2_TRY(WasiP2Context * ctx, requireWasiContext(call));
-          auto s = err ? std::make_unique<StdioStream>(ctx->stderr_sink, ctx->stderr_output)
-                       : std::make_unique<StdioStream>(ctx->stdout_sink, ctx->stdout_output);
+          auto s = std::make_unique<StdioStream>(*ctx, err);
           P2_TRY(results[0], ownOutputStream(call, io, std::move(s)));
           return {};
         });

@@ -3,7 +3,7 @@
 
 A case folder holds a spin.toml and either
   exchange.http     the expected raw HTTP exchange (format below), with optional
-  args              extra `tern up` flags (one line), and
+  args              extra `tern up` flags (one line; also for expect_error.txt cases), and
   expect_log.txt    lines (with {*} wildcards) that must appear in tern's stderr; or
   expect_error.txt  for a manifest that must not load: tern exits 1, prints every listed line
                     (with {*} wildcards) on stderr, and never listens.
@@ -21,6 +21,7 @@ exchange.http: blocks introduced by marker lines.
   === closed              the server must have closed the connection
   === refused             a new connection must be refused (after a graceful shutdown)
   === exit N              tern must exit with status N (within 10 s)
+  === sleep SECONDS       wait that long (e.g. past an idle-instance timeout)
   >>> [pipeline] [chunked] [sigterm-after=SECONDS]
       a raw request: header lines (CRLF added), a blank line, then the body. The block's final
       newline is not part of it. Content-Length is added when the body is not empty and neither
@@ -271,6 +272,8 @@ def run_exchange(tern, steps):
                     raise CaseFailure("tern did not exit after SIGTERM")
                 if rc != int(opts[1]):
                     raise CaseFailure(f"tern exited with {rc}, expected {opts[1]}")
+            elif what == "sleep":
+                time.sleep(float(opts[1]))
             else:
                 raise CaseFailure(f"unknown === step {opts}")
         elif kind == "send":
@@ -392,12 +395,13 @@ def run_case(case_dir, args, tmp):
     folder = prepare(case_dir, [os.path.join(args.wasm_dir, "guests"), os.path.join(args.wasm_dir, name)], tmp,
                      args.js_dir)
     error_file = os.path.join(folder, "expect_error.txt")
+    extra = read(os.path.join(folder, "args")).split() if os.path.exists(os.path.join(folder, "args")) else []
     if os.path.exists(error_file):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         env = dict(os.environ, TERN_CACHE_DIR=args.cache)
-        p = subprocess.Popen([args.tern, "up", "-f", folder, "--listen", f"127.0.0.1:{port}"],
+        p = subprocess.Popen([args.tern, "up", "-f", folder, "--listen", f"127.0.0.1:{port}"] + extra,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         refused = True
         start = time.time()
@@ -421,7 +425,6 @@ def run_case(case_dir, args, tmp):
             if line.strip() and not any(wildcard_match("{*}" + line.strip() + "{*}", l) for l in err.splitlines()):
                 raise CaseFailure(f"stderr lacks {line.strip()!r}:\n{err}")
         return
-    extra = read(os.path.join(folder, "args")).split() if os.path.exists(os.path.join(folder, "args")) else []
     upstreams = Upstreams(os.path.join(folder, "upstream"))
     try:
         manifest = os.path.join(folder, "spin.toml")

@@ -1,9 +1,9 @@
 // A wasi:http guest with state in its globals, for the instance-reuse cases (reuse-*): it counts
 // the requests its instance has served and remembers the last PUT body.
-//   PUT /...       stores the body; answers "count=N stored=BODY"
+//   PUT /...       stores the body; answers "count=N stored=BODY" (each answer ends with '\n')
 //   GET /trap      traps (after counting)
 //   GET /leak      keeps a host resource (a wasi:http fields) in a global; answers normally
-//   GET /print     writes a line to stdout; answers normally
+//   GET /print     writes a line to stdout and to stderr (libc keeps both streams); answers normally
 //   GET /...       answers "count=N last=BODY" (the last PUT body this instance saw, or empty)
 // With a fresh instance per request every answer reads count=1 and an empty last value.
 #include <stdio.h>
@@ -40,18 +40,19 @@ TERN_HTTP_HANDLER void handle(uint32_t request, uint32_t outparam) {
     size_t n = in.body_len < sizeof last - 1 ? in.body_len : sizeof last - 1;
     memcpy(last, in.body, n);
     last[n] = 0;
-    snprintf(text, sizeof text, "count=%u stored=%s", served, last);
+    snprintf(text, sizeof text, "count=%u stored=%s\n", served, last);
   } else if (strcmp(in.path_with_query, "/trap") == 0) {
     __builtin_trap();
   } else if (strcmp(in.path_with_query, "/leak") == 0) {
     leaked = fields_new();
-    snprintf(text, sizeof text, "count=%u leaked", served);
+    snprintf(text, sizeof text, "count=%u leaked\n", served);
   } else {
     if (strcmp(in.path_with_query, "/print") == 0) {
       printf("remember: request %u\n", served);
       fflush(stdout);
+      fprintf(stderr, "remember: request %u\n", served);
     }
-    snprintf(text, sizeof text, "count=%u last=%s", served, last);
+    snprintf(text, sizeof text, "count=%u last=%s\n", served, last);
   }
   tern_request_free(&in);
   answer(outparam, 200, text);
