@@ -165,6 +165,12 @@ Result<std::unique_ptr<App>> AppLoader::load(manifest::Manifest m,
       continue;
     }
     app->components_.emplace(id, std::move(*served));
+    const auto& reuse = m.component(id)->limits.max_instance_reuse_count;
+    if (warnings && executor.kind == manifest::ExecutorKind::kWagi && reuse && reuse->high > 1) {
+      warnings->push_back("component `" + id +
+                          "`: max_instance_reuse_count has no effect on a WAGI module (each "
+                          "request runs the command in a fresh instance)");
+    }
   }
   std::vector<RouteEntry> entries;
   for (size_t i = 0; i < m.http_triggers.size(); ++i) {

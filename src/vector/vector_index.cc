@@ -8,7 +8,6 @@
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_io.h>
-#include <omp.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -19,6 +18,12 @@
 #include <unordered_map>
 
 #include "vector/limits.h"
+
+// The OpenMP runtime FAISS runs on (GNU libgomp, linked by CMakeLists.txt) is reached through the
+// OpenMP C API directly: its <omp.h> belongs to g++, and a clang build (ASan, fuzzing) must not
+// bring LLVM's libomp in beside it, which would then be the runtime this guard talks to.
+extern "C" int omp_get_max_threads();
+extern "C" void omp_set_num_threads(int);
 
 namespace tern::vector {
 
