@@ -50,18 +50,25 @@ class FdSource final : public PollSource {
   short events_;
 };
 
+// stdin: like stdout/stderr, it follows the current request on a reused instance (reads nothing
+// while none runs).
 class StdinStream final : public InputStream {
  public:
-  explicit StdinStream(WasiP2Context& ctx) : ctx_(ctx) {}
+  explicit StdinStream(WasiP2Context& ctx) : ctx_(&ctx) {}
+  bool rebind(instance::RequestContext* next) override {
+    ctx_ = next ? next->wasi2 : nullptr;
+    return true;
+  }
   StreamStatus read(uint64_t len, bool blocking, std::string& out) override {
-    switch (ctx_.stdin_mode) {
+    if (!ctx_) return StreamStatus::closed();
+    switch (ctx_->stdin_mode) {
       case wasi::StdinMode::kEmpty:
         return StreamStatus::closed();
       case wasi::StdinMode::kBytes: {
-        if (ctx_.stdin_pos >= ctx_.stdin_bytes.size()) return StreamStatus::closed();
-        size_t n = std::min<uint64_t>(len, ctx_.stdin_bytes.size() - ctx_.stdin_pos);
-        out.append(ctx_.stdin_bytes, ctx_.stdin_pos, n);
-        ctx_.stdin_pos += n;
+        if (ctx_->stdin_pos >= ctx_->stdin_bytes.size()) return StreamStatus::closed();
+        size_t n = std::min<uint64_t>(len, ctx_->stdin_bytes.size() - ctx_->stdin_pos);
+        out.append(ctx_->stdin_bytes, ctx_->stdin_pos, n);
+        ctx_->stdin_pos += n;
         return StreamStatus::ok();
       }
       case wasi::StdinMode::kInherit:
@@ -79,11 +86,11 @@ class StdinStream final : public InputStream {
     return StreamStatus::ok();
   }
   std::shared_ptr<PollSource> readiness() override {
-    return ctx_.stdin_mode == wasi::StdinMode::kInherit ? source_ : readySource();
+    return ctx_ && ctx_->stdin_mode == wasi::StdinMode::kInherit ? source_ : readySource();
   }
 
  private:
-  WasiP2Context& ctx_;
+  WasiP2Context* ctx_;
   std::shared_ptr<PollSource> source_ = std::make_shared<FdSource>(0, POLLIN);
 };
 

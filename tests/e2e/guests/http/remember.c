@@ -2,7 +2,7 @@
 // the requests its instance has served and remembers the last PUT body.
 //   PUT /...       stores the body; answers "count=N stored=BODY" (each answer ends with '\n')
 //   GET /trap      traps (after counting)
-//   GET /leak      keeps a host resource (a wasi:http fields) in a global; answers normally
+//   GET /leak      keeps a host resource (an outgoing-request, never sent) in a global; answers
 //   GET /print     writes a line to stdout and to stderr (libc keeps both streams); answers normally
 //   GET /...       answers "count=N last=BODY" (the last PUT body this instance saw, or empty)
 // With a fresh instance per request every answer reads count=1 and an empty last value.
@@ -14,6 +14,9 @@
 
 __attribute__((import_module("wasi:http/types@0.2.12"), import_name("[constructor]fields")))
 uint32_t fields_new(void);
+__attribute__((import_module("wasi:http/types@0.2.12"),
+               import_name("[constructor]outgoing-request")))
+uint32_t outgoing_request_new(uint32_t headers);
 
 static unsigned served;      // requests this instance has run, the current one included
 static char last[256];       // the last PUT body (cut to 255 bytes)
@@ -44,7 +47,7 @@ TERN_HTTP_HANDLER void handle(uint32_t request, uint32_t outparam) {
   } else if (strcmp(in.path_with_query, "/trap") == 0) {
     __builtin_trap();
   } else if (strcmp(in.path_with_query, "/leak") == 0) {
-    leaked = fields_new();
+    leaked = outgoing_request_new(fields_new());
     snprintf(text, sizeof text, "count=%u leaked\n", served);
   } else {
     if (strcmp(in.path_with_query, "/print") == 0) {
