@@ -189,8 +189,8 @@ std::unique_ptr<HttpExecutor::LiveInstance> HttpExecutor::takeInstance(
 void HttpExecutor::release(std::unique_ptr<LiveInstance> live, bool clean,
                            const ExecLimits& limits) const {
   live->session->setContext(nullptr);
-  // Reused only after a clean request, with requests left, and holding no host object of this
-  // request: an open body, stream, fields or descriptor refuses rebind(), so the instance goes.
+  // Reused only after a clean request, with requests left, and when every host object it still
+  // holds can leave this request (HostObject::rebind); one that cannot ends the instance.
   if (!clean || --live->uses_left == 0) return;
   if (!live->session->resources().rebindAll(nullptr)) return;
   pool_->give(std::move(live), manifest::pick(limits.reuse.idle_timeout));

@@ -12,9 +12,9 @@
 // mean a second server path.
 //
 // Reuse: an instance goes back to the pool only when the request ended cleanly (handle returned,
-// a complete response, no exit), it has requests left, and it holds no host object of the request
-// (HostResources::rebindAll: only stdio streams, which follow the current request, may stay);
-// any failure discards it. An idle instance is destroyed after the
+// a complete response, no exit), it has requests left, and every host object it still holds
+// accepts HostObject::rebind (stdio streams follow the next request; a past request, its body and
+// immutable fields are emptied; see executor/README.md); any failure discards it. An idle instance is destroyed after the
 // idle timeout. Values above 1 of max_concurrent_reuse change nothing: a wasi:http 0.2 handler
 // cannot be entered while it runs, so an instance serves one request at a time (as in Spin).
 //
