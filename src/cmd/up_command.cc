@@ -129,7 +129,31 @@ void printBanner(const trigger::App& app, const std::string& host, uint16_t port
   std::fflush(stdout);
 }
 
-bool parseReuseFlags(const UpOptions& o, executor::InstanceReuse& out);
+// --max-instance-reuse-count, --max-instance-concurrent-reuse-count, --idle-instance-timeout.
+bool parseReuseFlags(const UpOptions& o, executor::InstanceReuse& out) {
+  for (auto [flag, text, field] :
+       {std::tuple{"--max-instance-reuse-count", &o.max_instance_reuse_count, &out.max_reuse},
+        std::tuple{"--max-instance-concurrent-reuse-count",
+                   &o.max_instance_concurrent_reuse_count, &out.max_concurrent_reuse}}) {
+    auto count = parseCountRange(*text);
+    if (!count) {
+      std::fprintf(stderr, "error: %s '%s' is not a count of 1 or more or a range (try 10, 1..8)\n",
+                   flag, text->c_str());
+      return false;
+    }
+    *field = *count;
+  }
+  auto idle = parseDurationRange(o.idle_instance_timeout);
+  if (!idle) {
+    std::fprintf(stderr,
+                 "error: --idle-instance-timeout '%s' is not a duration or a range (try 1s, "
+                 "100ms..2s)\n",
+                 o.idle_instance_timeout.c_str());
+    return false;
+  }
+  out.idle_timeout = *idle;
+  return true;
+}
 
 // The limit flags (node defaults for every component) into `out`; false after printing an error.
 bool parseLimitFlags(const UpOptions& o, trigger::AppOptions& out) {
@@ -170,32 +194,6 @@ bool parseLimitFlags(const UpOptions& o, trigger::AppOptions& out) {
   out.max_concurrent = o.max_concurrent;
   out.max_concurrent_per_component = o.max_concurrent_per_component;
   return parseReuseFlags(o, out.limits.reuse);
-}
-
-// --max-instance-reuse-count, --max-instance-concurrent-reuse-count, --idle-instance-timeout.
-bool parseReuseFlags(const UpOptions& o, executor::InstanceReuse& out) {
-  for (auto [flag, text, field] :
-       {std::tuple{"--max-instance-reuse-count", &o.max_instance_reuse_count, &out.max_reuse},
-        std::tuple{"--max-instance-concurrent-reuse-count",
-                   &o.max_instance_concurrent_reuse_count, &out.max_concurrent_reuse}}) {
-    auto count = parseCountRange(*text);
-    if (!count) {
-      std::fprintf(stderr, "error: %s '%s' is not a count of 1 or more or a range (try 10, 1..8)\n",
-                   flag, text->c_str());
-      return false;
-    }
-    *field = *count;
-  }
-  auto idle = parseDurationRange(o.idle_instance_timeout);
-  if (!idle) {
-    std::fprintf(stderr,
-                 "error: --idle-instance-timeout '%s' is not a duration or a range (try 1s, "
-                 "100ms..2s)\n",
-                 o.idle_instance_timeout.c_str());
-    return false;
-  }
-  out.idle_timeout = *idle;
-  return true;
 }
 
 // Metrics and traces: an Observability when --admin-listen or an OTLP endpoint asks for one.
