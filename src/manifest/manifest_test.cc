@@ -269,6 +269,76 @@ TEST(Units, ParsesDurationsAndSizes) {
   EXPECT_FALSE(parseSize("12 parsecs"));
 }
 
+TEST(Units, ParsesSpinReuseRanges) {
+  EXPECT_EQ(parseCountRange("1"), (CountRange{1, 1}));
+  EXPECT_EQ(parseCountRange("1000"), (CountRange{1000, 1000}));
+  EXPECT_EQ(parseCountRange("1..8"), (CountRange{1, 8}));
+  for (const char* bad : {"0", "-1", "8..8", "8..2", "0..4", "1..", "..4", "x", "1.5", "2000000000"}) {
+    EXPECT_FALSE(parseCountRange(bad)) << bad;
+  }
+  using std::chrono::milliseconds;
+  EXPECT_EQ(parseDurationRange("1s"), (DurationRange{milliseconds(1000), milliseconds(1000)}));
+  EXPECT_EQ(parseDurationRange("3"), (DurationRange{milliseconds(3000), milliseconds(3000)}));
+  EXPECT_EQ(parseDurationRange("1..8s"), (DurationRange{milliseconds(1000), milliseconds(8000)}));
+  EXPECT_EQ(parseDurationRange("250000us"), (DurationRange{milliseconds(250), milliseconds(250)}));
+  EXPECT_EQ(parseDurationRange("2000000ns..3ms"),
+            (DurationRange{milliseconds(2), milliseconds(3)}));
+  for (const char* bad : {"2s..1s", "1s..1s", "soon", "-1s", "5 us"}) {
+    EXPECT_FALSE(parseDurationRange(bad)) << bad;
+  }
+  // A range draws from [low, high); one value always gives itself.
+  for (int i = 0; i < 200; ++i) {
+    uint32_t n = pick(CountRange{2, 5});
+    EXPECT_GE(n, 2u);
+    EXPECT_LT(n, 5u);
+    auto d = pick(DurationRange{milliseconds(10), milliseconds(12)});
+    EXPECT_TRUE(d == milliseconds(10) || d == milliseconds(11)) << d.count();
+  }
+  EXPECT_EQ(pick(CountRange{7, 7}), 7u);
+}
+
+TEST_F(ManifestTest, ParsesTernReuseKeys) {
+  auto m = parse(R"(spin_manifest_version = 2
+[application]
+name = "x"
+[[trigger.http]]
+route = "/"
+component = "c"
+[component.c]
+source = "app.wasm"
+[component.c.tern]
+max_instance_reuse_count = 1000
+max_instance_concurrent_reuse_count = "1..4"
+idle_instance_timeout = "250ms"
+)");
+  ASSERT_TRUE(m) << m.error().message;
+  const ComponentLimits& l = m->components[0].limits;
+  EXPECT_EQ(l.max_instance_reuse_count, (CountRange{1000, 1000}));
+  EXPECT_EQ(l.max_instance_concurrent_reuse_count, (CountRange{1, 4}));
+  EXPECT_EQ(l.idle_instance_timeout->low, std::chrono::milliseconds(250));
+  auto bad = parse(R"(spin_manifest_version = 2
+[application]
+name = "x"
+[[trigger.http]]
+route = "/"
+component = "c"
+[component.c]
+source = "app.wasm"
+[component.c.tern]
+max_instance_reuse_count = 0
+max_instance_concurrent_reuse_count = "4..2"
+idle_instance_timeout = "a while"
+)");
+  ASSERT_FALSE(bad);
+  for (const char* want : {":10:28: `max_instance_reuse_count` in [component.c.tern] must be a count",
+                           ":11:39: `max_instance_concurrent_reuse_count`",
+                           ":12:25: `idle_instance_timeout` in [component.c.tern] must be a duration"}) {
+    EXPECT_NE(bad.error().message.find(want), std::string::npos)
+        << "missing '" << want << "' in\n"
+        << bad.error().message;
+  }
+}
+
 TEST_F(ManifestTest, ResolvesManifestPath) {
   EXPECT_EQ(resolveManifestPath(""), "spin.toml");
   EXPECT_EQ(resolveManifestPath(dir_.string()), (dir_ / "spin.toml").string());
