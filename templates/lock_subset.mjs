@@ -1,4 +1,5 @@
-// Prints a package-lock.json holding only ROOT_DEPS of FIXTURE_LOCK and everything they need.
+// Prints a package-lock.json holding only the given root dependencies of a lock file and everything
+// they need (same paths, versions and integrity). Usage: node lock_subset.mjs LOCK NAME PKG...
 import { readFileSync } from 'node:fs';
 const [lockPath, name, ...roots] = process.argv.slice(2);
 const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
