@@ -43,15 +43,17 @@ int newProject(const NewCommands& cmds) {
   if (auto ok = checkProjectName(name); !ok) return fails(ok.error().message);
   std::string dir = cmds.output.empty() ? name : cmds.output;
   if (auto ok = writeProject(*t, name, dir); !ok) return fails(ok.error().message);
-  std::printf("Created %s from template %.*s. Build and serve it with:\n  cd %s && tern up --build\n",
-              dir.c_str(), static_cast<int>(t->id.size()), t->id.data(), dir.c_str());
+  std::printf(
+      "Created %s from template %.*s. Build and serve it with:\n  cd %s && tern up --build\n",
+      dir.c_str(), static_cast<int>(t->id.size()), t->id.data(), dir.c_str());
   return 0;
 }
 
 }  // namespace
 
 void addNewCommands(CLI::App& app, NewCommands& cmds) {
-  cmds.new_cmd = app.add_subcommand("new", "create a project from a template (tern templates list)");
+  cmds.new_cmd =
+      app.add_subcommand("new", "create a project from a template (tern templates list)");
   cmds.new_cmd->add_option("args", cmds.positional, "TEMPLATE NAME");
   cmds.new_cmd->add_option("-o,--output", cmds.output,
                            "the folder to create (must not exist or be empty); default ./NAME");
@@ -60,7 +62,8 @@ void addNewCommands(CLI::App& app, NewCommands& cmds) {
   cmds.new_cmd->footer("Example: tern new http-c hello && cd hello && tern up --build");
   cmds.templates = app.add_subcommand("templates", "the project templates built into tern");
   cmds.templates->require_subcommand(1);
-  cmds.templates_list = cmds.templates->add_subcommand("list", "print each template's id and description");
+  cmds.templates_list =
+      cmds.templates->add_subcommand("list", "print each template's id and description");
 }
 
 std::optional<int> runNewCommands(const NewCommands& cmds) {

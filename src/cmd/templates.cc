@@ -17,8 +17,9 @@ bool isAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 char upper(char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); }
 
-// NAME's words, lowercased: split at '-' and '_', and before an upper-case letter that follows a
-// lower-case letter or digit ("HelloWorld2" -> hello, world2).
+// NAME's words, lowercased: split at '-' and '_', before an upper-case letter that follows a
+// lower-case letter or digit ("HelloWorld2" -> hello, world2), and before the last capital of a
+// run that lower case follows ("HTTPServer" -> http, server), as Spin's case filters.
 std::vector<std::string> words(std::string_view name) {
   std::vector<std::string> out;
   std::string cur;
@@ -29,9 +30,12 @@ std::vector<std::string> words(std::string_view name) {
       cur.clear();
       continue;
     }
-    bool boundary = i > 0 && std::isupper(static_cast<unsigned char>(c)) &&
-                    (std::islower(static_cast<unsigned char>(name[i - 1])) ||
-                     isAsciiDigit(name[i - 1]));
+    auto up = [&](size_t j) { return std::isupper(static_cast<unsigned char>(name[j])) != 0; };
+    auto low = [&](size_t j) { return std::islower(static_cast<unsigned char>(name[j])) != 0; };
+    // "helloWorld", "hello2World", and the last capital of a run before lower case: "HTTPServer".
+    bool boundary = i > 0 && up(i) &&
+                    (low(i - 1) || isAsciiDigit(name[i - 1]) ||
+                     (up(i - 1) && i + 1 < name.size() && low(i + 1)));
     if (boundary && !cur.empty()) {
       out.push_back(std::move(cur));
       cur.clear();
@@ -99,7 +103,8 @@ Result<void> checkOutputDir(const std::filesystem::path& dir) {
 Result<void> writeFile(const std::filesystem::path& path, const std::string& contents) {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) return fail(ErrorCode::kIo, "cannot create ", path.parent_path().string(), ": ", ec.message());
+  if (ec)
+    return fail(ErrorCode::kIo, "cannot create ", path.parent_path().string(), ": ", ec.message());
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return fail(ErrorCode::kIo, "cannot write ", path.string(), ": ", std::strerror(errno));
   out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
@@ -134,8 +139,8 @@ Result<void> checkProjectName(std::string_view name) {
   }
   for (char c : name) {
     if (isAsciiAlpha(c) || isAsciiDigit(c) || c == '-' || c == '_') continue;
-    return fail(ErrorCode::kInvalidArgument, "project name '", name, "' holds '",
-                std::string(1, c), "': use letters, digits, '-' and '_' (use -o for the folder)");
+    return fail(ErrorCode::kInvalidArgument, "project name '", name, "' holds '", std::string(1, c),
+                "': use letters, digits, '-' and '_' (use -o for the folder)");
   }
   if (kebabCase(name).empty()) {
     return fail(ErrorCode::kInvalidArgument, "project name '", name, "' has no letters or digits");

@@ -15,7 +15,9 @@ TEST(Templates, EmbeddedSortedWithFiles) {
   auto all = embeddedTemplates();
   ASSERT_GE(all.size(), 2u);
   for (size_t i = 0; i < all.size(); ++i) {
-    if (i) EXPECT_LT(all[i - 1].id, all[i].id);
+    if (i) {
+      EXPECT_LT(all[i - 1].id, all[i].id);
+    }
     EXPECT_FALSE(all[i].description.empty()) << all[i].id;
     std::set<std::string_view> paths;
     for (const TemplateFile& f : all[i].files) paths.insert(f.path);
@@ -35,7 +37,9 @@ TEST(Templates, CaseFilters) {
   EXPECT_EQ(snakeCase("my-app2"), "my_app2");
   EXPECT_EQ(snakeCase("MyApp"), "my_app");
   EXPECT_EQ(pascalCase("my-app"), "MyApp");
-  EXPECT_EQ(kebabCase("HTTPServer"), "httpserver");  // no boundary inside an all-caps run
+  EXPECT_EQ(kebabCase("HTTPServer"), "http-server");
+  EXPECT_EQ(snakeCase("ABC"), "abc");
+  EXPECT_EQ(pascalCase("myHTTPApp"), "MyHttpApp");
   EXPECT_EQ(kebabCase("a--b__c"), "a-b-c");
 }
 
@@ -51,9 +55,10 @@ TEST(Templates, ProjectNames) {
 }
 
 TEST(Templates, Render) {
-  auto r = renderTemplateText("[{{project-name}}] {{ project-name | kebab_case }} "
-                              "{{project-name|snake_case}} {{project-name | pascal_case}} {",
-                              "MyApp");
+  auto r = renderTemplateText(
+      "[{{project-name}}] {{ project-name | kebab_case }} "
+      "{{project-name|snake_case}} {{project-name | pascal_case}} {",
+      "MyApp");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(*r, "[MyApp] my-app my_app MyApp {");
   EXPECT_EQ(*renderTemplateText("no placeholders", "x"), "no placeholders");
