@@ -15,6 +15,7 @@
 #include <iterator>
 #include <set>
 
+#include "cmd/new_command.h"
 #include "cmd/up_command.h"
 #include "cmd/version.h"
 #include "compile/wat.h"
@@ -433,6 +434,8 @@ int main(int argc, char** argv) {
 
   UpCommands up_commands;  // `tern up`, `tern serve`, `tern build` (cmd/up_command.h)
   addUpCommands(app, up_commands);
+  NewCommands new_commands;  // `tern new`, `tern templates list` (cmd/new_command.h)
+  addNewCommands(app, new_commands);
 
   // Everything after the module belongs to the guest; CLI11 only sees what comes before.
   int cli_argc = argc;
@@ -449,6 +452,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   if (auto rc = runUpCommands(up_commands)) return *rc;
+  if (auto rc = runNewCommands(new_commands)) return *rc;
   if (compile->parsed()) return runCompile(common, path);
   return runModule(common, run_opts, path, run_args);
 }
