@@ -8,7 +8,6 @@ tern serves, and that folder (not DIR) is gone after SIGTERM; a DIR that is a fi
 Usage: cli_flags_test.py --tern build/tern --version 0.1.0 --source . --wasm-dir build/tests/e2e
 """
 import argparse
-import http.client
 import os
 import re
 import shutil
@@ -16,12 +15,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
-
-def check(cond, what):
-    if not cond:
-        raise SystemExit(f"FAIL: {what}")
+from tern_process import check, get, start_tern
 
 
 def version(args):
@@ -40,30 +35,7 @@ def version(args):
 
 
 def start(args, folder, extra, cache):
-    env = dict(os.environ, TERN_CACHE_DIR=cache)
-    p = subprocess.Popen([args.tern, "up", "-f", folder, "--listen", "127.0.0.1:0"] + extra,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        line = p.stdout.readline().decode()
-        if not line:
-            break
-        m = re.match(r"Serving http://127\.0\.0\.1:(\d+)", line)
-        if m:
-            return p, int(m.group(1))
-    p.kill()
-    raise SystemExit(f"FAIL: tern did not start: {p.stderr.read().decode()}")
-
-
-def get(port, path):
-    """(status, body text) of GET path."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    try:
-        conn.request("GET", path)
-        r = conn.getresponse()
-        return r.status, r.read().decode(errors="replace")
-    finally:
-        conn.close()
+    return start_tern(args.tern, ["up", "-f", folder] + extra, cache)
 
 
 def temp_dir(args, tmp):

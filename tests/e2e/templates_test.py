@@ -9,7 +9,6 @@ mixed-case NAME, and the errors: unknown template, non-empty folder, bad name, m
 Usage: templates_test.py --tern build/tern --source . --templates http-c,http-js[,http-rust]
 """
 import argparse
-import http.client
 import os
 import re
 import signal
@@ -18,17 +17,14 @@ import sys
 import tempfile
 import time
 
+from tern_process import check, get, start_tern
+
 # The first line of each template's answer to GET /greet/me (NAME is "hello").
 GREETING = {
     "http-c": "Hello from hello (C)",
     "http-js": "Hello from hello (JavaScript)",
     "http-rust": "Hello from hello (Rust)",
 }
-
-
-def check(cond, what):
-    if not cond:
-        raise SystemExit(f"FAIL: {what}")
 
 
 def tern(args, argv, cwd, timeout=60, env=None):
@@ -64,29 +60,7 @@ def templates_list(args):
 
 def serve(args, cwd, cache):
     """`tern up` in CWD (./spin.toml) on a free port: (process, port)."""
-    env = dict(os.environ, TERN_CACHE_DIR=cache)
-    p = subprocess.Popen([args.tern, "up", "--listen", "127.0.0.1:0"], cwd=cwd,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        line = p.stdout.readline().decode()
-        if not line:
-            break
-        m = re.match(r"Serving http://127\.0\.0\.1:(\d+)", line)
-        if m:
-            return p, int(m.group(1))
-    p.kill()
-    raise SystemExit(f"FAIL: tern up did not start in {cwd}: {p.stderr.read().decode()}")
-
-
-def get(port, path):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        conn.request("GET", path)
-        r = conn.getresponse()
-        return r.status, r.read().decode(errors="replace")
-    finally:
-        conn.close()
+    return start_tern(args.tern, ["up"], cache, cwd=cwd, timeout=300)
 
 
 def build_and_serve(args, project, cache, greeting):
@@ -99,7 +73,7 @@ def build_and_serve(args, project, cache, greeting):
     built = time.time() - t0
     p, port = serve(args, project, cache)
     try:
-        status, body = get(port, "/greet/me")
+        status, body = get(port, "/greet/me", timeout=120)
     finally:
         p.send_signal(signal.SIGTERM)
         rc = p.wait(timeout=30)
