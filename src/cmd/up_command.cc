@@ -30,8 +30,6 @@ namespace {
 namespace fs = std::filesystem;
 using manifest::parseDuration;
 using manifest::parseSize;
-using manifest::parseCountRange;
-using manifest::parseDurationRange;
 
 std::string cacheDir(const UpOptions& o) {
   if (!o.cache_dir.empty()) return o.cache_dir;
@@ -130,32 +128,6 @@ void printBanner(const trigger::App& app, const std::string& host, uint16_t port
   std::fflush(stdout);
 }
 
-// --max-instance-reuse-count, --max-instance-concurrent-reuse-count, --idle-instance-timeout.
-bool parseReuseFlags(const UpOptions& o, executor::InstanceReuse& out) {
-  for (auto [flag, text, field] :
-       {std::tuple{"--max-instance-reuse-count", &o.max_instance_reuse_count, &out.max_reuse},
-        std::tuple{"--max-instance-concurrent-reuse-count",
-                   &o.max_instance_concurrent_reuse_count, &out.max_concurrent_reuse}}) {
-    auto count = parseCountRange(*text);
-    if (!count) {
-      std::fprintf(stderr, "error: %s '%s' is not a count of 1 or more or a range (try 10, 1..8)\n",
-                   flag, text->c_str());
-      return false;
-    }
-    *field = *count;
-  }
-  auto idle = parseDurationRange(o.idle_instance_timeout);
-  if (!idle) {
-    std::fprintf(stderr,
-                 "error: --idle-instance-timeout '%s' is not a duration or a range (try 1s, "
-                 "100ms..2s)\n",
-                 o.idle_instance_timeout.c_str());
-    return false;
-  }
-  out.idle_timeout = *idle;
-  return true;
-}
-
 // The limit flags (node defaults for every component) into `out`; false after printing an error.
 bool parseLimitFlags(const UpOptions& o, trigger::AppOptions& out) {
   auto timeout = parseDuration(o.request_timeout);
@@ -194,7 +166,7 @@ bool parseLimitFlags(const UpOptions& o, trigger::AppOptions& out) {
   out.queue = {o.queue_length, *queue_timeout};
   out.max_concurrent = o.max_concurrent;
   out.max_concurrent_per_component = o.max_concurrent_per_component;
-  return parseReuseFlags(o, out.limits.reuse);
+  return true;
 }
 
 // Metrics and traces: an Observability when --admin-listen or an OTLP endpoint asks for one.
@@ -374,15 +346,6 @@ void addUpCommands(CLI::App& app, UpCommands& cmds) {
   cmds.up->add_option("--queue-timeout", o.queue_timeout,
                       "longest wait for a slot before 503 + Retry-After (default 1s)");
   cmds.up->add_option("--threads", o.threads, "event-loop threads (default: one per core)");
-  cmds.up->add_option("--max-instance-reuse-count", o.max_instance_reuse_count,
-                      "requests one wasi:http instance serves before it is dropped: N or A..B "
-                      "(default 1: a fresh instance per request; guest globals persist across "
-                      "reused requests)");
-  cmds.up->add_option("--max-instance-concurrent-reuse-count", o.max_instance_concurrent_reuse_count,
-                      "concurrent requests per instance (Spin's flag; a wasi:http 0.2 instance "
-                      "serves one at a time, so values above 1 have no effect)");
-  cmds.up->add_option("--idle-instance-timeout", o.idle_instance_timeout,
-                      "how long an idle instance is kept for reuse: 1s, 500ms, A..B (default 1s)");
   cmds.up->add_option("--log-dir", o.log_dir,
                       "write each component's stderr to DIR/<id>_stderr.txt (default: console, "
                       "each line prefixed with [component])");

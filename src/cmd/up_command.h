@@ -31,9 +31,6 @@ struct UpOptions {
   unsigned max_concurrent_per_component = 0;  // default for components; 0: no cap
   unsigned queue_length = 128;                // waiters per admission gate
   std::string queue_timeout = "1s";           // longest wait for a slot before 503
-  // Spin's instance reuse (wasi:http): "N" or a range "A..B"; a duration or range.
-  std::string max_instance_reuse_count = "1", max_instance_concurrent_reuse_count = "1",
-              idle_instance_timeout = "1s";
   unsigned threads = 0;                 // 0: one per core
   std::string log_dir;
   std::string log_format = "text";  // server log lines: text | json

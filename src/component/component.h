@@ -99,13 +99,6 @@ class Session {
   instance::Store& store() { return store_; }
   HostResources& resources() { return resources_; }
   instance::RequestContext* context() const { return context_; }
-  // Points the Session (and its Store) at the next request it serves, or at none (null) while
-  // it is idle. For embedders that reuse an instance (executor/instance_pool.h); the caller
-  // ensures no host object still refers to the previous request's context.
-  void setContext(instance::RequestContext* context) {
-    context_ = context;
-    store_.setContext(context);
-  }
 
  private:
   // Declared first so they outlive the store, whose functions point at their types.

@@ -48,14 +48,6 @@ bool HostResources::remove(const ResourceType* type, uint32_t rep) {
   return true;
 }
 
-bool HostResources::rebindAll(instance::RequestContext* next) {
-  if (live_ == 0) return true;
-  for (Entry& e : entries_) {
-    if (e.object && !e.object->rebind(next)) return false;
-  }
-  return true;
-}
-
 // ---- HostCall ----
 
 HostResources& HostCall::resources() { return session_.resources(); }

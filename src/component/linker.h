@@ -22,11 +22,6 @@ class ComponentInstance;
 // Base of every host resource object (an input-stream, a fields map, a descriptor, ...).
 struct HostObject {
   virtual ~HostObject() = default;
-  // Instance reuse (executor/http_executor.h): points the object at the request `next` (null: the
-  // instance is idle between requests) and returns true; or returns false when the object belongs
-  // to the request that made it (the default) and must not be seen by another: an instance that
-  // still holds one is then discarded instead of reused.
-  virtual bool rebind(instance::RequestContext* /*next*/) { return false; }
 };
 
 // The host objects of one Session, keyed by rep. A guest sees them only through handles in its
@@ -47,9 +42,6 @@ class HostResources {
   // Destroys the object; false when `rep` is not a live object of `type`.
   bool remove(const ResourceType* type, uint32_t rep);
   size_t live() const { return live_; }
-  // HostObject::rebind(next) on every live object; false when one refuses (then the Session
-  // must not serve another request).
-  bool rebindAll(instance::RequestContext* next);
 
  private:
   struct Entry {

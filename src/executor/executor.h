@@ -1,5 +1,4 @@
-// The executor interface: run one HTTP request in a sandboxed guest instance (fresh, or reused
-// under the component's InstanceReuse).
+// The executor interface: run one HTTP request in a fresh, sandboxed guest instance.
 //
 //   Invocation call{request, route, trigger, base, limits, observation};
 //   http::Response response = executor.execute(call);   // never fails: 500/504 on guest errors
@@ -37,21 +36,11 @@ namespace tern::executor {
 using http::Request;
 using http::Response;
 
-// Spin's instance-reuse settings (`--max-instance-reuse-count` etc.), for wasi:http components;
-// WAGI modules always run in a fresh instance. Ranges draw one value per new instance.
-struct InstanceReuse {
-  manifest::CountRange max_reuse;             // requests one instance serves; 1: fresh each
-  manifest::CountRange max_concurrent_reuse;  // accepted; a 0.2 instance serves one at a time
-  manifest::DurationRange idle_timeout{std::chrono::seconds(1), std::chrono::seconds(1)};
-  bool enabled() const { return max_reuse.low > 1 || max_reuse.high > 1; }
-};
-
 // A component's effective limits ([component.<id>.tern] over the node defaults).
 struct ExecLimits {
   std::optional<std::chrono::nanoseconds> request_timeout;  // nullopt: none
   uint64_t max_instance_memory = 0;                         // 0: the engine's default
   uint64_t max_output = limits::kMaxGuestStdoutBytes;       // the whole response; more gives 500
-  InstanceReuse reuse;                                      // default: a fresh instance each
 };
 
 // The route a request matched (produced by trigger/router.h): what Spin's `spin-*` headers and
@@ -86,10 +75,8 @@ class Executor {
   virtual ~Executor() = default;
   // The component this executor runs.
   virtual const std::string& id() const = 0;
-  // Runs one request in a fresh instance (or, for wasi:http with reuse on, an idle one that
-  // served earlier requests cleanly; its per-request host state is still fresh). Never fails:
-  // guest errors become 500 (trap, bad output) or 504 (deadline) responses, each logged once
-  // naming component, route and reason; the instance they happened in is discarded.
+  // Runs one request in a fresh instance. Never fails: guest errors become 500 (trap, bad
+  // output) or 504 (deadline) responses, each logged once naming component, route and reason.
   virtual http::Response execute(const Invocation& call) const = 0;
 };
 

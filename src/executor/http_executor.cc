@@ -1,5 +1,4 @@
-// wasi:http requests: incoming-handler.handle in a fresh Session + component instance per request,
-// or in a pooled one under the component's InstanceReuse; the host state is fresh either way.
+// wasi:http requests: a fresh Session + component instance per request, incoming-handler.handle.
 #include "executor/http_executor.h"
 
 #include <cctype>
@@ -7,7 +6,6 @@
 #include "common/observation.h"
 #include "executor/cgi.h"
 #include "executor/failure.h"
-#include "executor/instance_pool.h"
 #include "host/bindings.h"
 #include "host/outbound_http.h"
 #include "instance/request_context.h"
@@ -57,33 +55,15 @@ std::unique_ptr<wasi2::IncomingRequest> incomingRequest(const Invocation& call) 
   return in;
 }
 
-// The load-time check's state (the Session first: it points at the context, which points at the
-// WASI state).
+// Everything one wasi:http request creates, freed together when execute() returns (the Session
+// first: it points at the context, which points at the WASI state).
 struct RequestState {
   wasi2::WasiP2Context wasi;
   instance::RequestContext context;
   std::optional<component::Session> session;
 };
 
-// A request's host state: the deadline, the observation, the WASI 0.2 world, the services. Fresh
-// for every request, whether its instance is fresh or reused.
-struct RequestHost {
-  wasi2::WasiP2Context wasi;
-  instance::RequestContext context;
-};
-
 }  // namespace
-
-// A Session with its component instance: made for one request, or kept in the pool between
-// requests (then its context is null and it holds no host object).
-struct HttpExecutor::LiveInstance final : InstancePool::Entry {
-  std::unique_ptr<component::Session> session;
-  component::ComponentInstance* instance = nullptr;  // null until instantiated
-  uint32_t uses_left = 1;                            // requests it may serve, the current included
-};
-
-HttpExecutor::HttpExecutor() : pool_(std::make_unique<InstancePool>()) {}
-HttpExecutor::~HttpExecutor() = default;
 
 Result<std::unique_ptr<HttpExecutor>> HttpExecutor::create(
     instance::Engine& engine, const manifest::Component& c,
@@ -137,20 +117,19 @@ Result<std::unique_ptr<HttpExecutor>> HttpExecutor::create(
 }
 
 Result<std::vector<component::Val>> HttpExecutor::run(
-    LiveInstance& live, const Invocation& call, std::shared_ptr<wasi2::ResponseSlot> slot) const {
-  component::Session& session = *live.session;
-  if (!live.instance) {
+    component::Session& session, const Invocation& call,
+    std::shared_ptr<wasi2::ResponseSlot> slot) const {
+  Result<component::ComponentInstance*> inst;
+  {
     obs::PhaseScope phase(call.observation, obs::Phase::kInstantiate);
-    auto inst = session.instantiate(linker_, component_);
+    inst = session.instantiate(linker_, component_);
     if (!inst) {
       phase.failed(inst.error());
       return fail(inst.error());
     }
-    live.instance = *inst;
   }
   obs::reportMemory(call.observation, session.store().memoryBytes());
-  component::ComponentInstance* inst = live.instance;
-  const component::ExportFunc* handle = inst->exportFunc(handler_interface_, "handle");
+  const component::ExportFunc* handle = (*inst)->exportFunc(handler_interface_, "handle");
   auto req_rep = session.resources().add(http_.incoming_request, incomingRequest(call));
   const wasi2::ResponseSlot* answer = slot.get();
   auto out_rep = session.resources().add(
@@ -160,67 +139,37 @@ Result<std::vector<component::Val>> HttpExecutor::run(
   }
   component::Val args[] = {component::Val::own(*req_rep), component::Val::own(*out_rep)};
   obs::PhaseScope phase(call.observation, obs::Phase::kExecute);
-  auto ran = inst->call(handle, args);
+  auto ran = (*inst)->call(handle, args);
   obs::reportMemory(call.observation, session.store().memoryBytes());
   // An exit after the response was set is a finished request, not a failed phase.
   if (!ran && (ran.error().code != ErrorCode::kExit || !answer->set)) phase.failed(ran.error());
   return ran;
 }
 
-std::unique_ptr<HttpExecutor::LiveInstance> HttpExecutor::takeInstance(
-    const ExecLimits& limits, instance::RequestContext* context) const {
-  if (limits.reuse.enabled()) {
-    while (auto idle = pool_->take()) {
-      std::unique_ptr<LiveInstance> live(static_cast<LiveInstance*>(idle.release()));
-      // What survived the last request (stdio streams) now writes to this one's.
-      if (!live->session->resources().rebindAll(context)) continue;  // destroyed: take another
-      live->session->setContext(context);
-      return live;
-    }
-  }
-  instance::StoreLimits store_limits;
-  if (limits.max_instance_memory) store_limits.max_memory_bytes = limits.max_instance_memory;
-  auto live = std::make_unique<LiveInstance>();
-  live->session = std::make_unique<component::Session>(*engine_, store_limits, context);
-  live->uses_left = limits.reuse.enabled() ? manifest::pick(limits.reuse.max_reuse) : 1;
-  return live;
-}
-
-void HttpExecutor::release(std::unique_ptr<LiveInstance> live, bool clean,
-                           const ExecLimits& limits) const {
-  live->session->setContext(nullptr);
-  // Reused only after a clean request, with requests left, and when every host object it still
-  // holds can leave this request (HostObject::rebind); one that cannot ends the instance.
-  if (!clean || --live->uses_left == 0) return;
-  if (!live->session->resources().rebindAll(nullptr)) return;
-  pool_->give(std::move(live), manifest::pick(limits.reuse.idle_timeout));
-}
-
 Response HttpExecutor::execute(const Invocation& call) const {
   const ExecLimits& limits = call.limits;
-  RequestHost host;  // declared first: outlives the instance that points at it
-  configure(host.wasi, environment_, files_root_);
-  host.context = {.deadline = deadlineFrom(limits),
-                  .observation = call.observation,
-                  .wasi2 = &host.wasi,
-                  .services = services_};
-  std::unique_ptr<LiveInstance> live = takeInstance(limits, &host.context);
+  RequestState state;
+  configure(state.wasi, environment_, files_root_);
+  state.context = {.deadline = deadlineFrom(limits),
+                   .observation = call.observation,
+                   .wasi2 = &state.wasi,
+                   .services = services_};
+  instance::StoreLimits store_limits;
+  if (limits.max_instance_memory) store_limits.max_memory_bytes = limits.max_instance_memory;
+  state.session.emplace(*engine_, store_limits, &state.context);
   auto slot = std::make_shared<wasi2::ResponseSlot>();
   slot->max_body = limits.max_output;
 
-  auto ran = run(*live, call, slot);
-  host.wasi.flushOutput();
-  log_->write(GuestStream::kStdout, host.wasi.capturedStdout());
-  log_->write(GuestStream::kStderr, host.wasi.capturedStderr());
-  bool clean = false;
-  Response res = answer(call, ran, *slot, clean);
-  release(std::move(live), clean, limits);
-  return res;
+  auto ran = run(*state.session, call, slot);
+  state.wasi.flushOutput();
+  log_->write(GuestStream::kStdout, state.wasi.capturedStdout());
+  log_->write(GuestStream::kStderr, state.wasi.capturedStderr());
+  return answer(call, ran, *slot);
 }
 
 Response HttpExecutor::answer(const Invocation& call,
                               const Result<std::vector<component::Val>>& ran,
-                              wasi2::ResponseSlot& slot, bool& clean) const {
+                              wasi2::ResponseSlot& slot) const {
   // An exit after the response was set is a finished request.
   if (!ran && !(ran.error().code == ErrorCode::kExit && slot.set)) {
     if (auto f = classifyGuestError(ran.error())) return failure(call, id_, *f);
@@ -255,7 +204,6 @@ Response HttpExecutor::answer(const Invocation& call,
   res.status = slot.status;
   res.headers = std::move(slot.headers);
   if (slot.body) res.body = std::move(slot.body->bytes);
-  clean = ran.has_value();  // an exit, even after the response was set, ends the instance
   return res;
 }
 

@@ -1,22 +1,13 @@
 // The default (`http`) executor: components exporting wasi:http/incoming-handler@0.2.x.
 //
 // Per request: a RequestContext (the deadline, the observation, the WASI 0.2 state, the granted
-// host services) and a Session (Store with the memory cap, host objects, component instance)
-// pointing at it: a fresh one, or with reuse on (ExecLimits::reuse, Spin's
-// --max-instance-reuse-count) an idle one from the pool, which keeps the guest's globals and
-// linear memory but holds no host object of an earlier request; an incoming-request built from the HTTP request plus Spin's `spin-*` headers;
+// host services) and a fresh Session (Store with the memory cap, host objects, component instance)
+// pointing at it; an incoming-request built from the HTTP request plus Spin's `spin-*` headers;
 // the request body read by the guest through an input-stream; `handle` called with a
 // response-outparam. The response (status, headers, body) is what the guest set on the outparam.
 // The body is buffered up to the component's max_output (more: 500) and the server sends it
 // (chunked above 1 MB): the server answers only after the handler returns, so streaming out would
 // mean a second server path.
-//
-// Reuse: an instance goes back to the pool only when the request ended cleanly (handle returned,
-// a complete response, no exit), it has requests left, and every host object it still holds
-// accepts HostObject::rebind (stdio streams follow the next request; a past request, its body and
-// immutable fields are emptied; see executor/README.md); any failure discards it. An idle instance is destroyed after the
-// idle timeout. Values above 1 of max_concurrent_reuse change nothing: a wasi:http 0.2 handler
-// cannot be entered while it runs, so an instance serves one request at a time (as in Spin).
 //
 // Failures, each logged once (failure.h) naming component, route and reason: trap (its
 // backtrace on one line) or guest error-code -> 500; deadline -> 504; `handle` returned without
@@ -35,7 +26,6 @@
 #include "component/component.h"
 #include "executor/executor.h"
 #include "executor/guest_log.h"
-#include "executor/instance_pool.h"
 #include "host/outbound_http.h"
 #include "host/services.h"
 #include "instance/engine.h"
@@ -46,7 +36,6 @@ namespace tern::executor {
 
 class HttpExecutor final : public Executor {
  public:
-  ~HttpExecutor() override;
   // Checks that `component` exports wasi:http/incoming-handler@0.2.x and that every import is
   // provided (one instantiation at load). `files_root` (may be empty) is the staged `files`,
   // pre-opened read-only at "/". `local` answers `self` / `*.spin.internal` requests in-process.
@@ -64,21 +53,13 @@ class HttpExecutor final : public Executor {
   Response execute(const Invocation& call) const override;
 
  private:
-  struct LiveInstance;
-  HttpExecutor();
-  // An idle instance from the pool when reuse is on, else a new Session (instantiated by run()),
-  // pointed at `context`.
-  std::unique_ptr<LiveInstance> takeInstance(const ExecLimits& limits,
-                                             instance::RequestContext* context) const;
-  // Pools `live` after a clean request with requests left, else destroys it.
-  void release(std::unique_ptr<LiveInstance> live, bool clean, const ExecLimits& limits) const;
-  // Instantiates (a fresh instance) and calls `handle`, each phase observed.
-  Result<std::vector<component::Val>> run(LiveInstance& live, const Invocation& call,
+  HttpExecutor() = default;
+  // Instantiates and calls `handle`, each phase observed.
+  Result<std::vector<component::Val>> run(component::Session& session, const Invocation& call,
                                           std::shared_ptr<wasi2::ResponseSlot> slot) const;
-  // The response the guest left in `slot` after `ran`, or the failure it amounts to; `clean`
-  // is set when the guest returned normally with a well-formed response.
+  // The response the guest left in `slot` after `ran`, or the failure it amounts to.
   Response answer(const Invocation& call, const Result<std::vector<component::Val>>& ran,
-                  wasi2::ResponseSlot& slot, bool& clean) const;
+                  wasi2::ResponseSlot& slot) const;
 
   instance::Engine* engine_ = nullptr;
   std::string id_;
@@ -90,7 +71,6 @@ class HttpExecutor final : public Executor {
   std::string files_root_;
   std::unique_ptr<GuestLog> log_;
   const host::ComponentServices* services_ = nullptr;  // key-value, sqlite, variables
-  std::unique_ptr<InstancePool> pool_;  // idle instances; last: destroyed before what they use
 };
 
 }  // namespace tern::executor

@@ -121,42 +121,13 @@ std::optional<uint64_t> getSize(ParseContext& ctx, const toml::table& t, std::st
   return v;
 }
 
-// An instance-reuse setting: an integer, or a string parsed by `parse` (units.h).
-template <class T, class Parse>
-std::optional<T> getReuse(ParseContext& ctx, const toml::table& t, std::string_view key,
-                          const std::string& in, Parse parse, const char* expected) {
-  const toml::node* n = t.get(key);
-  if (!n) return std::nullopt;
-  std::optional<T> v;
-  if (const auto* i = n->as_integer()) {
-    v = parse(std::to_string(i->get()));
-  } else if (const auto* s = n->as_string()) {
-    v = parse(s->get());
-  }
-  if (!v) ctx.error(n->source(), "`" + std::string(key) + "` in " + in + " must be " + expected);
-  return v;
-}
-
-void parseReuse(ParseContext& ctx, const toml::table& l, ComponentLimits& lim,
-                const std::string& where) {
-  const char* count = "a count of 1 or more, or a range such as \"1..8\"";
-  lim.max_instance_reuse_count = getReuse<CountRange>(ctx, l, "max_instance_reuse_count", where,
-                                                      parseCountRange, count);
-  lim.max_instance_concurrent_reuse_count = getReuse<CountRange>(
-      ctx, l, "max_instance_concurrent_reuse_count", where, parseCountRange, count);
-  lim.idle_instance_timeout =
-      getReuse<DurationRange>(ctx, l, "idle_instance_timeout", where, parseDurationRange,
-                              "a duration such as \"1s\", or a range such as \"100ms..2s\"");
-}
-
 void parseLimits(ParseContext& ctx, const toml::table& t, Component& c, std::string_view in) {
   const toml::table* l = ctx.getTable(t, "tern", in);
   if (!l) return;
   std::string where = "[component." + c.id + ".tern]";
   ctx.checkKeys(*l,
                 {"request_timeout", "max_instance_memory", "max_output", "max_request_body",
-                 "max_concurrent", "max_instance_reuse_count",
-                 "max_instance_concurrent_reuse_count", "idle_instance_timeout"},
+                 "max_concurrent"},
                 where);
   ComponentLimits& lim = c.limits;
   lim.pos = ParseContext::pos(l->source());
@@ -179,7 +150,6 @@ void parseLimits(ParseContext& ctx, const toml::table& t, Component& c, std::str
       lim.max_concurrent = static_cast<uint32_t>(*n);
     }
   }
-  parseReuse(ctx, *l, lim, where);
 }
 
 // key_value_stores / sqlite_databases: names are kebab-case or snake_case, as in Spin.

@@ -21,7 +21,6 @@
 
 #include "common/result.h"
 #include "manifest/route_pattern.h"
-#include "manifest/units.h"
 
 namespace tern::manifest {
 
@@ -66,20 +65,12 @@ struct BuildConfig {
 //   max_request_body = "1MiB"       request body; more gives 413
 //   max_concurrent = 8              instances at once; more wait in the node's bounded queue, then
 //   503
-// and Spin's instance-reuse settings (the `spin up` / `tern up` flags of the same names; an integer
-// or a string: a count "8" / range "1..8", a duration "1s" / range "100ms..2s"):
-//   max_instance_reuse_count = 1000           requests one wasi:http instance serves, in sequence
-//   max_instance_concurrent_reuse_count = 1   accepted; a 0.2 instance serves one at a time
-//   idle_instance_timeout = "1s"              how long an idle instance is kept for reuse
 struct ComponentLimits {
   std::optional<std::chrono::milliseconds> request_timeout;  // 0: none
   std::optional<uint64_t> max_instance_memory;               // bytes, > 0
   std::optional<uint64_t> max_output;                        // bytes, > 0
   std::optional<uint64_t> max_request_body;                  // bytes
   std::optional<uint32_t> max_concurrent;                    // > 0
-  std::optional<CountRange> max_instance_reuse_count;
-  std::optional<CountRange> max_instance_concurrent_reuse_count;
-  std::optional<DurationRange> idle_instance_timeout;
   SourcePos pos;
 };
 

@@ -4,8 +4,6 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <mutex>
-#include <random>
 #include <string>
 #include <utility>
 
@@ -55,80 +53,6 @@ std::optional<uint64_t> parseSize(std::string_view text) {
     }
   }
   return std::nullopt;
-}
-
-namespace {
-
-// Splits "A..B" into its bounds; nullopt when there is no "..".
-std::optional<std::pair<std::string_view, std::string_view>> splitRange(std::string_view text) {
-  size_t dots = text.find("..");
-  if (dots == std::string_view::npos) return std::nullopt;
-  return std::pair{text.substr(0, dots), text.substr(dots + 2)};
-}
-
-std::optional<uint32_t> parseCount(std::string_view text) {
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v == 0 || v > 1'000'000'000) {
-    return std::nullopt;
-  }
-  return static_cast<uint32_t>(v);
-}
-
-// parseDuration(), or Spin's sub-millisecond suffixes on an integer.
-std::optional<std::chrono::milliseconds> parseSpinDuration(std::string_view text) {
-  if (auto d = parseDuration(text)) return d;
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc()) return std::nullopt;
-  std::string_view unit(p, text.data() + text.size() - p);
-  if (unit == "us" || unit == "\u03bcs") return std::chrono::milliseconds(v / 1000);
-  if (unit == "ns") return std::chrono::milliseconds(v / 1'000'000);
-  return std::nullopt;
-}
-
-// Draws are rare (one per new instance, only with a range), so one locked generator will do.
-template <class Dist>
-auto draw(Dist dist) {
-  static std::mutex mutex;
-  static std::minstd_rand rng{std::random_device{}()};
-  std::lock_guard lock(mutex);
-  return dist(rng);
-}
-
-}  // namespace
-
-std::optional<CountRange> parseCountRange(std::string_view text) {
-  if (auto r = splitRange(text)) {
-    auto a = parseCount(r->first), b = parseCount(r->second);
-    if (!a || !b || *a >= *b) return std::nullopt;
-    return CountRange{*a, *b};
-  }
-  auto v = parseCount(text);
-  if (!v) return std::nullopt;
-  return CountRange{*v, *v};
-}
-
-std::optional<DurationRange> parseDurationRange(std::string_view text) {
-  if (auto r = splitRange(text)) {
-    auto a = parseSpinDuration(r->first), b = parseSpinDuration(r->second);
-    if (!a || !b || *a >= *b) return std::nullopt;
-    return DurationRange{*a, *b};
-  }
-  auto v = parseSpinDuration(text);
-  if (!v) return std::nullopt;
-  return DurationRange{*v, *v};
-}
-
-uint32_t pick(const CountRange& r) {
-  if (r.high <= r.low) return r.low;
-  return draw(std::uniform_int_distribution<uint32_t>(r.low, r.high - 1));
-}
-
-std::chrono::milliseconds pick(const DurationRange& r) {
-  if (r.high <= r.low) return r.low;
-  return std::chrono::milliseconds(
-      draw(std::uniform_int_distribution<int64_t>(r.low.count(), r.high.count() - 1)));
 }
 
 }  // namespace tern::manifest

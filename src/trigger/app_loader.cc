@@ -74,11 +74,6 @@ App::Served AppLoader::servedWith(const manifest::ComponentLimits& l) const {
   }
   if (l.max_instance_memory) s.limits.max_instance_memory = *l.max_instance_memory;
   if (l.max_output) s.limits.max_output = *l.max_output;
-  executor::InstanceReuse& reuse = s.limits.reuse;
-  reuse.max_reuse = l.max_instance_reuse_count.value_or(reuse.max_reuse);
-  reuse.max_concurrent_reuse =
-      l.max_instance_concurrent_reuse_count.value_or(reuse.max_concurrent_reuse);
-  reuse.idle_timeout = l.idle_instance_timeout.value_or(reuse.idle_timeout);
   s.max_request_body = l.max_request_body.value_or(options_.max_request_body);
   s.gate = std::make_unique<Gate>(l.max_concurrent.value_or(options_.max_concurrent_per_component),
                                   options_.queue);
@@ -173,12 +168,6 @@ Result<std::unique_ptr<App>> AppLoader::load(manifest::Manifest m,
       continue;
     }
     app->components_.emplace(id, std::move(*served));
-    const auto& reuse = m.component(id)->limits.max_instance_reuse_count;
-    if (warnings && executor.kind == manifest::ExecutorKind::kWagi && reuse && reuse->high > 1) {
-      warnings->push_back("component `" + id +
-                          "`: max_instance_reuse_count has no effect on a WAGI module (each "
-                          "request runs the command in a fresh instance)");
-    }
   }
   std::vector<RouteEntry> entries;
   for (size_t i = 0; i < m.http_triggers.size(); ++i) {

@@ -7,8 +7,8 @@
 // Loading reports every problem at once (unsupported executors, modules that fail to compile or
 // link, files that cannot be staged), one "FILE:LINE:COL: message" line each where the manifest
 // has a position. Each component gets its effective limits (`[component.<id>.tern]` over the
-// AppOptions defaults): deadline (504), memory cap, output cap (500), body cap (413), instance
-// reuse (wasi:http only), and an admission gate.
+// AppOptions defaults): deadline (504), memory cap, output cap (500), body cap (413), and an
+// admission gate.
 //
 // Thread safety: load() is not thread-safe; the App it returns is (app.h).
 #pragma once

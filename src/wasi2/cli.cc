@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "instance/request_context.h"
 #include "wasi2/wasi2.h"
 #include "wasi2/util.h"
 
@@ -50,25 +49,18 @@ class FdSource final : public PollSource {
   short events_;
 };
 
-// stdin: like stdout/stderr, it follows the current request on a reused instance (reads nothing
-// while none runs).
 class StdinStream final : public InputStream {
  public:
-  explicit StdinStream(WasiP2Context& ctx) : ctx_(&ctx) {}
-  bool rebind(instance::RequestContext* next) override {
-    ctx_ = next ? next->wasi2 : nullptr;
-    return true;
-  }
+  explicit StdinStream(WasiP2Context& ctx) : ctx_(ctx) {}
   StreamStatus read(uint64_t len, bool blocking, std::string& out) override {
-    if (!ctx_) return StreamStatus::closed();
-    switch (ctx_->stdin_mode) {
+    switch (ctx_.stdin_mode) {
       case wasi::StdinMode::kEmpty:
         return StreamStatus::closed();
       case wasi::StdinMode::kBytes: {
-        if (ctx_->stdin_pos >= ctx_->stdin_bytes.size()) return StreamStatus::closed();
-        size_t n = std::min<uint64_t>(len, ctx_->stdin_bytes.size() - ctx_->stdin_pos);
-        out.append(ctx_->stdin_bytes, ctx_->stdin_pos, n);
-        ctx_->stdin_pos += n;
+        if (ctx_.stdin_pos >= ctx_.stdin_bytes.size()) return StreamStatus::closed();
+        size_t n = std::min<uint64_t>(len, ctx_.stdin_bytes.size() - ctx_.stdin_pos);
+        out.append(ctx_.stdin_bytes, ctx_.stdin_pos, n);
+        ctx_.stdin_pos += n;
         return StreamStatus::ok();
       }
       case wasi::StdinMode::kInherit:
@@ -86,43 +78,29 @@ class StdinStream final : public InputStream {
     return StreamStatus::ok();
   }
   std::shared_ptr<PollSource> readiness() override {
-    return ctx_ && ctx_->stdin_mode == wasi::StdinMode::kInherit ? source_ : readySource();
+    return ctx_.stdin_mode == wasi::StdinMode::kInherit ? source_ : readySource();
   }
 
  private:
-  WasiP2Context* ctx_;
+  WasiP2Context& ctx_;
   std::shared_ptr<PollSource> source_ = std::make_shared<FdSource>(0, POLLIN);
 };
 
-// stdout/stderr: every write is taken in full (inherited fds are written synchronously). Not tied
-// to its request: on a reused instance it writes to the current request's stdout/stderr (guests'
-// libcs keep these handles for their lifetime).
+// stdout/stderr: every write is taken in full (inherited fds are written synchronously).
 class StdioStream final : public OutputStream {
  public:
-  StdioStream(WasiP2Context& ctx, bool err) : err_(err) { bind(&ctx); }
+  StdioStream(StdioSink& sink, const WasiP2Output& options) : sink_(sink), options_(options) {}
   StreamStatus checkWrite(uint64_t& permitted) override {
     permitted = kMaxStreamChunk;
     return StreamStatus::ok();
   }
-  StreamStatus write(std::string_view data) override {
-    if (!sink_) return StreamStatus::failed("no request is running");
-    return sink_->write(*options_, data);
-  }
+  StreamStatus write(std::string_view data) override { return sink_.write(options_, data); }
   StreamStatus flush(bool) override { return StreamStatus::ok(); }
   std::shared_ptr<PollSource> readiness() override { return readySource(); }
-  bool rebind(instance::RequestContext* next) override {
-    bind(next ? next->wasi2 : nullptr);
-    return true;
-  }
 
  private:
-  void bind(WasiP2Context* ctx) {
-    sink_ = ctx ? (err_ ? &ctx->stderr_sink : &ctx->stdout_sink) : nullptr;
-    options_ = ctx ? (err_ ? &ctx->stderr_output : &ctx->stdout_output) : nullptr;
-  }
-  bool err_;
-  StdioSink* sink_ = nullptr;
-  const WasiP2Output* options_ = nullptr;
+  StdioSink& sink_;
+  const WasiP2Output& options_;
 };
 
 struct Terminal : HostObject {};
@@ -184,7 +162,8 @@ void defineStdio(ComponentLinker& linker, const IoTypes& io) {
         err ? kStderr : kStdout, err ? "get-stderr" : "get-stdout",
         [io, err](HostCall& call, std::span<Val>, std::span<Val> results) -> Result<void> {
           P2_TRY(WasiP2Context * ctx, requireWasiContext(call));
-          auto s = std::make_unique<StdioStream>(*ctx, err);
+          auto s = err ? std::make_unique<StdioStream>(ctx->stderr_sink, ctx->stderr_output)
+                       : std::make_unique<StdioStream>(ctx->stdout_sink, ctx->stdout_output);
           P2_TRY(results[0], ownOutputStream(call, io, std::move(s)));
           return {};
         });

@@ -27,7 +27,6 @@ class TimerSource final : public PollSource {
     std::this_thread::sleep_until(std::min(at_, until));
   }
   std::optional<Clock::time_point> readyAt() override { return at_; }
-  bool outlivesRequest() const override { return true; }
 
  private:
   Clock::time_point at_;

@@ -169,16 +169,6 @@ struct IncomingRequest : HostObject {
   FieldList headers;            // lower-case names
   std::shared_ptr<BodySource> body;
   bool consumed = false;
-  // On a reused instance a guest may still hold its past request (a JS engine drops it when its
-  // GC runs): it is emptied (no headers, path or body; consume fails) and stays inert.
-  bool rebind(instance::RequestContext*) override {
-    authority.clear();
-    path_with_query.clear();
-    headers.clear();
-    body.reset();
-    consumed = true;
-    return true;
-  }
 };
 
 // A body the guest writes (outgoing-body of a response or an outbound request): capped; the

@@ -213,12 +213,6 @@ constexpr uint64_t kBodyChunk = 1u << 20;  // most bytes one read returns / one 
 class BodyReader final : public InputStream {
  public:
   explicit BodyReader(std::shared_ptr<BodySource> s) : source_(std::move(s)) {}
-  // Instance reuse: a past body's stream, still held (JS engines drop it when their GC runs),
-  // reads as ended.
-  bool rebind(instance::RequestContext*) override {
-    source_ = std::make_shared<BodySource>();
-    return true;
-  }
   StreamStatus read(uint64_t len, bool blocking, std::string& out) override {
     BodySource& s = *source_;
     if (s.offset >= s.bytes.size()) return StreamStatus::closed();

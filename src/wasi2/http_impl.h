@@ -25,12 +25,6 @@ struct Fields : HostObject {
   explicit Fields(std::shared_ptr<FieldList> l, bool imm) : list(std::move(l)), immutable(imm) {}
   std::shared_ptr<FieldList> list;
   bool immutable = false;
-  // Instance reuse: fields the guest built stay its data; immutable ones (a past request's or
-  // response's headers) are emptied.
-  bool rebind(instance::RequestContext*) override {
-    if (immutable) list = std::make_shared<FieldList>();
-    return true;
-  }
 };
 
 // wasi:http/types.request-options.
@@ -68,12 +62,6 @@ struct IncomingBody : HostObject {
   explicit IncomingBody(std::shared_ptr<BodySource> s) : source(std::move(s)) {}
   std::shared_ptr<BodySource> source;
   bool stream_taken = false;
-  // Instance reuse: a past request's body, still held, is emptied and its stream refused.
-  bool rebind(instance::RequestContext*) override {
-    source = std::make_shared<BodySource>();
-    stream_taken = true;
-    return true;
-  }
 };
 
 // wasi:http/types.future-trailers: trailers are never sent; ready at once.

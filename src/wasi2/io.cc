@@ -26,7 +26,6 @@ class ReadySource final : public PollSource {
  public:
   bool ready() override { return true; }
   void block(Clock::time_point) override {}
-  bool outlivesRequest() const override { return true; }
 };
 
 Result<void> deadlineTrap(std::string_view what) {

@@ -40,9 +40,6 @@ class PollSource {
   // becomes ready by itself (timers). Sources with neither are polled in short slices.
   virtual int pollFd(short& events) { return -1; }
   virtual std::optional<std::chrono::steady_clock::time_point> readyAt() { return std::nullopt; }
-  // True when readiness depends on no request's state (always-ready, clock timers): a pollable
-  // on it may stay with a reused instance (HostObject::rebind).
-  virtual bool outlivesRequest() const { return false; }
 };
 
 // A source that is always ready (files, captured stdout, in-memory bodies).
@@ -82,7 +79,6 @@ class OutputStream : public HostObject {
 struct Pollable : HostObject {
   explicit Pollable(std::shared_ptr<PollSource> s) : source(std::move(s)) {}
   std::shared_ptr<PollSource> source;
-  bool rebind(instance::RequestContext*) override { return source->outlivesRequest(); }
 };
 
 // wasi:io/error.error.

@@ -38,36 +38,6 @@ TEST_F(WasiP2Test, StdoutCaptureTakesWritesAndBlockingWriteAndFlush) {
   EXPECT_TRUE(ctx_.capturedStderr().empty());
 }
 
-// Instance reuse: a stdout stream kept by the guest follows the next request's context; a
-// pollable on a pending source does not (it would carry request state), a timer's does.
-TEST_F(WasiP2Test, StdioStreamFollowsTheNextRequestOnReuse) {
-  ctx_.stdout_output.mode = Mode::kCapture;
-  Val out = stdoutStream();
-  EXPECT_TRUE(write(out, "first ").isOk());
-  WasiP2Context next;
-  next.stdout_output.mode = Mode::kCapture;
-  instance::RequestContext next_request;
-  next_request.wasi2 = &next;
-  ASSERT_TRUE(resources().rebindAll(nullptr));  // idle between requests
-  ASSERT_TRUE(resources().rebindAll(&next_request));
-  session().setContext(&next_request);
-  EXPECT_TRUE(write(out, "second").isOk());
-  EXPECT_EQ(ctx_.capturedStdout(), "first ");
-  EXPECT_EQ(next.capturedStdout(), "second");
-  session().setContext(&request_);
-}
-
-TEST_F(WasiP2Test, OnlyRequestIndependentPollablesSurviveReuse) {
-  Val timer = ok("wasi:clocks/monotonic-clock@0.2.12", "subscribe-duration", {Val::u64(1000)});
-  ASSERT_EQ(timer.kind, TypeKind::kOwn);
-  EXPECT_TRUE(resources().rebindAll(nullptr));
-  ctx_.stdin_mode = wasi::StdinMode::kInherit;  // a pollable on the host's fd 0: request state
-  Val in = ok("wasi:cli/stdin@0.2.12", "get-stdin", {});
-  Val fd = ok(kStreams, "[method]input-stream.subscribe", {Val::borrow(in.rep())});
-  ASSERT_EQ(fd.kind, TypeKind::kOwn);
-  EXPECT_FALSE(resources().rebindAll(nullptr));
-}
-
 TEST_F(WasiP2Test, WriteBeyondCheckWriteTraps) {
   ctx_.stdout_output.mode = Mode::kDiscard;
   Val out = stdoutStream();

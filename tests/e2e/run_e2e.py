@@ -3,7 +3,7 @@
 
 A case folder holds a spin.toml and either
   exchange.http     the expected raw HTTP exchange (format below), with optional
-  args              extra `tern up` flags (one line; also for expect_error.txt cases), and
+  args              extra `tern up` flags (one line), and
   expect_log.txt    lines (with {*} wildcards) that must appear in tern's stderr; or
   expect_error.txt  for a manifest that must not load: tern exits 1, prints every listed line
                     (with {*} wildcards) on stderr, and never listens.
@@ -24,7 +24,6 @@ exchange.http: blocks introduced by marker lines.
   === closed              the server must have closed the connection
   === refused             a new connection must be refused (after a graceful shutdown)
   === exit N              tern must exit with status N (within 10 s)
-  === sleep SECONDS       wait that long (e.g. past an idle-instance timeout)
   >>> [pipeline] [chunked] [sigterm-after=SECONDS]
       a raw request: header lines (CRLF added), a blank line, then the body. The block's final
       newline is not part of it. Content-Length is added when the body is not empty and neither
@@ -275,8 +274,6 @@ def run_exchange(tern, steps):
                     raise CaseFailure("tern did not exit after SIGTERM")
                 if rc != int(opts[1]):
                     raise CaseFailure(f"tern exited with {rc}, expected {opts[1]}")
-            elif what == "sleep":
-                time.sleep(float(opts[1]))
             else:
                 raise CaseFailure(f"unknown === step {opts}")
         elif kind == "send":
