@@ -41,7 +41,7 @@ ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= $(ASAN_BUILD)
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= wasm manifest http_request cgi_response component
+FUZZ_TARGETS ?= wasm manifest http_request cgi_response component oci_artifact
 # The concurrency tests (engine threads, the HTTP server's thread pool, tern up end to end, the
 # hostile suite under load): a ctest -R
 # regex, and what to build for them (e2e needs tern and every example and guest: all).

@@ -16,6 +16,7 @@
 #include <set>
 
 #include "cmd/new_command.h"
+#include "cmd/registry_command.h"
 #include "cmd/up_command.h"
 #include "cmd/version.h"
 #include "compile/wat.h"
@@ -436,6 +437,8 @@ int main(int argc, char** argv) {
   addUpCommands(app, up_commands);
   NewCommands new_commands;  // `tern new`, `tern templates list` (cmd/new_command.h)
   addNewCommands(app, new_commands);
+  RegistryCommands registry_commands;  // `tern registry`, `sign`, `verify`, `policy` (cmd/registry_command.h)
+  addRegistryCommands(app, registry_commands);
 
   // Everything after the module belongs to the guest; CLI11 only sees what comes before.
   int cli_argc = argc;
@@ -453,6 +456,7 @@ int main(int argc, char** argv) {
   }
   if (auto rc = runUpCommands(up_commands)) return *rc;
   if (auto rc = runNewCommands(new_commands)) return *rc;
+  if (auto rc = runRegistryCommands(registry_commands)) return *rc;
   if (compile->parsed()) return runCompile(common, path);
   return runModule(common, run_opts, path, run_args);
 }

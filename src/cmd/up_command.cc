@@ -2,6 +2,8 @@
 // components, serve HTTP.
 #include "cmd/up_command.h"
 
+#include "cmd/registry_command.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include "instance/engine.h"
 #include "manifest/manifest.h"
 #include "manifest/units.h"
+#include "oci/reference.h"
 #include "observe/admin_server.h"
 #include "observe/observability.h"
 #include "trigger/app.h"
@@ -250,7 +253,46 @@ int serve(http::Server& server, const trigger::App& app, const std::string& host
   return 0;
 }
 
-int runUp(const UpOptions& o) {
+// Caps the node-wide defaults at a policy rule's limits (components are capped in the manifest).
+void capNodeLimits(const sign::PolicyLimits& lim, trigger::AppOptions& app_options) {
+  auto& l = app_options.limits;
+  if (lim.max_instance_memory) {
+    l.max_instance_memory = l.max_instance_memory
+                                ? std::min(l.max_instance_memory, *lim.max_instance_memory)
+                                : *lim.max_instance_memory;
+  }
+  if (lim.request_timeout) {
+    auto cap = std::chrono::duration_cast<std::chrono::nanoseconds>(*lim.request_timeout);
+    l.request_timeout = l.request_timeout ? std::min(*l.request_timeout, cap) : cap;
+  }
+}
+
+// `--from REF` (or --from-registry): a registry app, verified as --verify-key/--policy say and
+// pulled into the cache; `o.file` then names its spin.toml. False after printing an error.
+bool resolveRegistryApp(UpOptions& o, std::optional<RegistryApp>& out) {
+  if (o.app.serve) return true;
+  std::string ref = o.from_registry;
+  std::error_code ec;
+  if (ref.empty() && !o.file.empty() && !std::filesystem::exists(o.file, ec) &&
+      oci::looksLikeReference(o.file)) {
+    ref = o.file;
+  }
+  if (ref.empty()) {
+    if (o.verify_keys.empty() && o.policy.empty()) return true;
+    std::fprintf(stderr, "error: --verify-key and --policy apply to registry apps (--from REF)\n");
+    return false;
+  }
+  out = pullForRun({ref, o.verify_keys, o.policy, o.insecure, o.cache_dir});
+  if (!out) return false;
+  o.file = out->manifest_path;
+  o.build = false;
+  return true;
+}
+
+int runUp(const UpOptions& given) {
+  UpOptions o = given;
+  std::optional<RegistryApp> registry_app;
+  if (!resolveRegistryApp(o, registry_app)) return 1;
   auto listen = parseListen(o.listen);
   if (!listen) {
     std::fprintf(stderr, "error: --listen expects HOST:PORT, got '%s'\n", o.listen.c_str());
@@ -272,6 +314,10 @@ int runUp(const UpOptions& o) {
   if (!m) {
     printErrors("cannot load " + path, m.error().message);
     return 1;
+  }
+  if (registry_app) {
+    applyPolicyLimits(registry_app->limits, *m);
+    capNodeLimits(registry_app->limits, app_options);
   }
   // Stores, databases and variables are checked and opened before anything is served: a required
   // variable with no value or an unconfigured store stops the app here.
@@ -327,7 +373,13 @@ void addUpCommands(CLI::App& app, UpCommands& cmds) {
   UpOptions& o = cmds.up_options;
   cmds.up = app.add_subcommand("up", "serve a Spin application (spin.toml) over HTTP");
   cmds.up->add_option("-f,--from", o.file,
-                      "spin.toml, or the folder holding it (default: ./spin.toml)");
+                      "spin.toml, the folder holding it (default: ./spin.toml), or a registry "
+                      "reference REGISTRY/REPOSITORY[:TAG][@sha256:HEX]");
+  cmds.up->add_option("--from-registry", o.from_registry, "a registry reference to run");
+  cmds.up->add_option("--verify-key", o.verify_keys,
+                      "public key (PEM) that must have signed the registry app; repeatable: any");
+  cmds.up->add_option("--policy", o.policy, "trust policy (TOML) for registry apps");
+  cmds.up->add_flag("-k,--insecure", o.insecure, "plain HTTP to the registry (loopback tests)");
   cmds.up->add_option("--listen", o.listen, "HOST:PORT to serve on (default 127.0.0.1:3000)");
   cmds.up->add_option("--max-instance-memory", o.max_instance_memory,
                       "cap on each instance's linear memory: bytes, 64MB, 1GiB");

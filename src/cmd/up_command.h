@@ -21,7 +21,11 @@
 namespace tern::cmd {
 
 struct UpOptions {
-  std::string file;  // -f: spin.toml or its folder; default ./spin.toml
+  std::string file;  // -f: spin.toml or its folder; default ./spin.toml; or a registry reference
+  std::string from_registry;             // --from-registry REF
+  std::vector<std::string> verify_keys;  // --verify-key: registry apps must be signed by one
+  std::string policy;                    // --policy: trust policy file for registry apps
+  bool insecure = false;                 // plain-HTTP registry
   std::string listen = "127.0.0.1:3000";
   std::string max_instance_memory;      // "64MB", "1GiB", bytes; empty: no cap beyond Wasm's
   std::string request_timeout = "30s";  // "500ms", "30s", "2m"; "0": none

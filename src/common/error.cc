@@ -35,6 +35,14 @@ std::string_view stageOf(ErrorCode code) {
       return "executor";
     case ErrorCode::kAppLoad:
       return "trigger";
+    case ErrorCode::kKey:
+    case ErrorCode::kSignature:
+    case ErrorCode::kPolicy:
+      return "sign";
+    case ErrorCode::kRegistry:
+    case ErrorCode::kArtifact:
+    case ErrorCode::kDigestMismatch:
+      return "oci";
   }
   return "tern";
 }
@@ -63,6 +71,12 @@ std::string_view nameOf(ErrorCode code) {
     case ErrorCode::kNotExecutable: return "not executable";
     case ErrorCode::kGuestResponse: return "bad guest response";
     case ErrorCode::kAppLoad: return "cannot load application";
+    case ErrorCode::kKey: return "bad key";
+    case ErrorCode::kSignature: return "not verified";
+    case ErrorCode::kPolicy: return "policy";
+    case ErrorCode::kRegistry: return "registry";
+    case ErrorCode::kArtifact: return "bad artifact";
+    case ErrorCode::kDigestMismatch: return "digest mismatch";
   }
   return "error";
 }

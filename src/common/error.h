@@ -40,6 +40,14 @@ enum class ErrorCode : uint16_t {
   kGuestResponse,  // the guest's response breaks its protocol (CGI output)
   // trigger: loading an application (trigger/)
   kAppLoad,  // the application cannot be loaded (every problem in the message)
+  // sign: keys, signatures and trust policy (sign/)
+  kKey,        // a key file that cannot be read or is not an ECDSA P-256 PEM key
+  kSignature,  // no signature, a signature by another key, or one over other bytes
+  kPolicy,     // a policy file that does not parse, or a reference the policy refuses
+  // oci: registries and packaged apps (oci/)
+  kRegistry,        // the registry cannot be reached, refuses the credentials or the request
+  kArtifact,        // a reference, OCI manifest or locked app that is malformed or unsupported
+  kDigestMismatch,  // fetched bytes whose sha256 differs from the digest that named them
 };
 std::string_view stageOf(ErrorCode code);
 std::string_view nameOf(ErrorCode code);

@@ -9,14 +9,11 @@
 #include <string>
 #include <string_view>
 
+#include "common/glob.h"
 #include "common/result.h"
 #include "manifest/manifest.h"
 
 namespace tern::trigger {
-
-// Glob match on '/'-separated relative paths: `*` and `?` stay within a segment, `**` spans
-// segments ("a/**" matches everything under a, "**/*.png" every png).
-bool globMatch(std::string_view pattern, std::string_view path);
 
 // Populates `stage_dir` (created if needed) from `component.files`, relative to `app_dir`.
 // Errors: kIo naming the file that could not be linked or copied; kAppLoad for a

@@ -4,6 +4,9 @@
 #include "executor/cgi.h"
 #include "instance/fuzz_entry.h"
 #include "manifest/manifest.h"
+#include "oci/pull.h"
+#include "oci/reference.h"
+#include "sign/simple_signing.h"
 
 namespace tern::fuzz {
 
@@ -15,6 +18,20 @@ int manifestTarget(const uint8_t* data, size_t size) {
   options.check_files = false;
   (void)manifest::parseManifest(std::string_view(reinterpret_cast<const char*>(data), size),
                                 "/nonexistent/tern-fuzz/spin.toml", options);
+  return 0;
+}
+
+int ociArtifactTarget(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  (void)oci::parseImageManifest(text);
+  (void)sign::parsePayload(text);
+  if (size < 600) (void)oci::parseReference(text);
+  if (auto plan = oci::planLockedApp(text)) {
+    // What a pull would write must be a manifest tern can read (or refuse cleanly).
+    manifest::LoadOptions options;
+    options.check_files = false;
+    (void)manifest::parseManifest(plan->toml, "/nonexistent/tern-fuzz/spin.toml", options);
+  }
   return 0;
 }
 
@@ -36,6 +53,9 @@ std::span<const Target> allTargets() {
        "GET /exact HTTP/1.1\r\nHost: localhost\r\n\r\n"},
       {"cgi_response", cgiResponseTarget, "WAGI guest stdout (CGI response) parser",
        "content-type: text/plain\n\nhi\n"},
+      {"oci_artifact", ociArtifactTarget,
+       "OCI image manifests, Spin locked apps (-> spin.toml), cosign payloads, references",
+       "{\"spin_lock_version\":0,\"triggers\":[],\"components\":[]}"},
       {"component", componentTarget, "component parser, resolver, instantiation and calls",
        "\0asm\x0d\0\1\0"sv},
   };

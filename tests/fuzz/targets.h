@@ -33,6 +33,9 @@ int manifestTarget(const uint8_t* data, size_t size);
 int httpRequestTarget(const uint8_t* data, size_t size);
 // A WAGI guest's stdout: http::parseCgiResponse.
 int cgiResponseTarget(const uint8_t* data, size_t size);
+// Registry bytes: oci::parseImageManifest, oci::planLockedApp (and the spin.toml it writes),
+// sign::parsePayload, oci::parseReference.
+int ociArtifactTarget(const uint8_t* data, size_t size);
 // Component bytes: parse, validate, compile, instantiate against stub imports, call every
 // export with default arguments (fuzz_component.cc).
 int componentTarget(const uint8_t* data, size_t size);
