@@ -43,7 +43,7 @@ void parseFiles(ParseContext& ctx, const toml::table& t, Component& c, std::stri
   }
   for (const toml::node& e : *arr) {
     FilesMount m;
-    m.pos = ParseContext::pos(e.source());
+    m.pos = ctx.pos(e.source());
     if (const auto* s = e.as_string()) {
       m.kind = FilesMount::Kind::kPattern;
       m.pattern = s->get();
@@ -130,7 +130,7 @@ void parseLimits(ParseContext& ctx, const toml::table& t, Component& c, std::str
                  "max_concurrent"},
                 where);
   ComponentLimits& lim = c.limits;
-  lim.pos = ParseContext::pos(l->source());
+  lim.pos = ctx.pos(l->source());
   if (auto s = ctx.getString(*l, "request_timeout", where)) {
     lim.request_timeout = parseDuration(*s);
     if (!lim.request_timeout) {
@@ -179,9 +179,9 @@ std::optional<Component> parseComponent(ParseContext& ctx, std::string id, const
       in);
   Component c;
   c.id = std::move(id);
-  c.pos = ParseContext::pos(t.source());
+  c.pos = ctx.pos(t.source());
   if (const toml::node* src = t.get("source")) {
-    c.source_pos = ParseContext::pos(src->source());
+    c.source_pos = ctx.pos(src->source());
     if (const auto* s = src->as_string()) {
       c.source = ctx.resolve(s->get());
       std::error_code ec;
@@ -214,12 +214,23 @@ std::optional<Component> parseComponent(ParseContext& ctx, std::string id, const
   parseFiles(ctx, t, c, in, options);
   c.exclude_files = ctx.getStringList(t, "exclude_files", in);
   c.allowed_outbound_hosts = ctx.getStringList(t, "allowed_outbound_hosts", in);
-  // Deprecated in Spin; normalised into allowed_outbound_hosts the same way.
+  // Deprecated in Spin (and all Spin 1 apps have it); normalised as Spin does: a host[:port] or
+  // http(s) URL allows both schemes, "self" local chaining, insecure:allow-all everything HTTP.
   for (const auto& h : ctx.getStringList(t, "allowed_http_hosts", in)) {
     if (h == "insecure:allow-all") {
-      c.allowed_outbound_hosts.push_back("*://*:*");
+      for (const char* a : {"http://*:*", "https://*:*", "http://self"}) {
+        c.allowed_outbound_hosts.push_back(a);
+      }
+      continue;
+    }
+    std::string host = h;
+    if (size_t scheme = host.find("://"); scheme != std::string::npos) host.erase(0, scheme + 3);
+    while (host.ends_with('/')) host.pop_back();
+    if (host == "self") {
+      c.allowed_outbound_hosts.push_back("http://self");
     } else {
-      c.allowed_outbound_hosts.push_back(h.find("://") == std::string::npos ? "https://" + h : h);
+      c.allowed_outbound_hosts.push_back("http://" + host);
+      c.allowed_outbound_hosts.push_back("https://" + host);
     }
   }
   c.key_value_stores = getLabelList(ctx, t, "key_value_stores", in);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "manifest/parse_context.h"
+#include "manifest/v1.h"
 
 namespace tern::manifest {
 namespace {
@@ -53,7 +54,7 @@ void parseVariables(ParseContext& ctx, const toml::table& root, std::vector<Vari
   for (auto&& [name, v] : *t) {
     Variable var;
     var.name = std::string(name.str());
-    var.pos = ParseContext::pos(name.source());
+    var.pos = ctx.pos(name.source());
     std::string in = "variable `" + var.name + "`";
     if (!detail::isSnakeId(var.name)) {
       ctx.error(name.source(), in + ": variable names must be lower snake_case");
@@ -164,7 +165,7 @@ void parseHttpTriggers(ParseContext& ctx, const toml::array& arr, Manifest& m,
     ctx.checkKeys(*t, {"id", "component", "components", "route", "executor", "static_response"},
                   in);
     HttpTrigger trig;
-    trig.pos = ParseContext::pos(t->source());
+    trig.pos = ctx.pos(t->source());
     trig.id = ctx.getString(*t, "id", in).value_or("");
     parseRoute(ctx, *t, trig, in);
     if (const toml::node* e = t->get("executor")) {
@@ -274,14 +275,18 @@ Result<Manifest> parseManifest(std::string_view text, const std::string& path,
     ctx.error(e.source(), "TOML syntax error: " + std::string(e.description()));
     return fail(ErrorCode::kManifest, ctx.report());
   }
-  const toml::table& root = parsed.table();
+  toml::table upgraded;
+  const bool v1 = detail::isV1Manifest(parsed.table());
+  if (v1) {
+    upgraded = detail::upgradeV1(ctx, parsed.table());
+    detail::rememberV1Positions(ctx, parsed.table(), upgraded);
+  }
+  const toml::table& root = v1 ? upgraded : parsed.table();
   ctx.checkKeys(root, {"spin_manifest_version", "application", "variables", "trigger", "component"},
                 "the manifest");
   const toml::node* version = root.get("spin_manifest_version");
   if (!version) {
-    ctx.error(SourcePos{1, 1},
-              "missing `spin_manifest_version = 2` (version 1 manifests are not "
-              "supported; `spin doctor` can upgrade them)");
+    ctx.error(SourcePos{1, 1}, "missing `spin_manifest_version = 2` (or `= \"1\"`)");
   } else if (version->value<int64_t>() != std::optional<int64_t>(2) &&
              version->value<std::string>() != std::optional<std::string>("2")) {
     ctx.error(version->source(), "unsupported `spin_manifest_version`: tern reads version 2");

@@ -256,6 +256,80 @@ max_instances = 4
   }
 }
 
+// A Spin 1 app as Spin 0.9-era templates wrote it.
+TEST_F(ManifestTest, UpgradesSpinVersionOneManifests) {
+  auto m = parse(R"(spin_manifest_version = "1"
+authors = ["Fermyon Engineering <engineering@fermyon.com>"]
+description = "A simple application that returns hello."
+name = "spin-hello-world"
+trigger = { type = "http", base = "/test" }
+version = "1.0.0"
+
+[variables]
+object = { default = "teapot" }
+
+[[component]]
+id = "hello"
+source = "app.wasm"
+allowed_http_hosts = ["example.com:8080", "self"]
+files = ["static/**"]
+[component.trigger]
+route = "/hello/..."
+[component.config]
+message = "I'm a {{object}}"
+
+[[component]]
+id = "Wagi_Thing"
+source = "app.wasm"
+environment = { A = "1" }
+[component.trigger]
+route = "/wagi"
+executor = { type = "wagi" }
+[component.build]
+command = "make"
+)");
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->application.name, "spin-hello-world");
+  EXPECT_EQ(m->application.version, "1.0.0");
+  EXPECT_EQ(m->application.http_base, "/test");
+  ASSERT_EQ(m->components.size(), 2u);
+  EXPECT_EQ(m->components[1].id, "wagi-thing");
+  ASSERT_EQ(m->http_triggers.size(), 2u);
+  EXPECT_EQ(m->http_triggers[0].id, "trigger-hello");
+  EXPECT_EQ(m->http_triggers[0].component, "hello");
+  EXPECT_EQ(m->http_triggers[1].executor.kind, ExecutorKind::kWagi);
+  const Component* hello = m->component("hello");
+  ASSERT_NE(hello, nullptr);
+  ASSERT_EQ(hello->variables.size(), 1u);
+  EXPECT_EQ(hello->variables[0].first, "message");
+  EXPECT_EQ(hello->allowed_outbound_hosts,
+            (std::vector<std::string>{"http://example.com:8080", "https://example.com:8080",
+                                      "http://self"}));
+  EXPECT_TRUE(m->components[1].build.has_value());
+}
+
+TEST_F(ManifestTest, VersionOneErrorsNameTheirLines) {
+  auto m = parse(R"(spin_version = "1"
+name = "bad"
+trigger = { type = "http" }
+[[component]]
+id = "a"
+source = "missing.wasm"
+[component.trigger]
+route = "/a"
+[[component]]
+id = "b"
+source = "app.wasm"
+)");
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message.find(":6:"), std::string::npos) << m.error().message;
+  EXPECT_NE(m.error().message.find("has no [component.trigger]"), std::string::npos)
+      << m.error().message;
+  auto redis = parse("spin_manifest_version = \"1\"\nname = \"r\"\n"
+                     "trigger = { type = \"redis\", address = \"redis://x\" }\n");
+  EXPECT_FALSE(redis);
+}
+
 TEST(Units, ParsesDurationsAndSizes) {
   EXPECT_EQ(parseDuration("500ms"), std::chrono::milliseconds(500));
   EXPECT_EQ(parseDuration("2"), std::chrono::milliseconds(2000));

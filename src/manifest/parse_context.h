@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "manifest/manifest.h"
@@ -18,8 +19,16 @@ class ParseContext {
  public:
   ParseContext(std::string path, std::string dir) : path_(std::move(path)), dir_(std::move(dir)) {}
 
-  static SourcePos pos(const toml::source_region& r) {
-    return {static_cast<uint32_t>(r.begin.line), static_cast<uint32_t>(r.begin.column)};
+  // The position of a node's region; for nodes copied out of a version 1 manifest (v1.h), where
+  // toml++ keeps no position, the original's.
+  SourcePos pos(const toml::source_region& r) const {
+    auto it = remap_.find(&r);
+    const toml::source_region& at = it == remap_.end() ? r : it->second;
+    return {static_cast<uint32_t>(at.begin.line), static_cast<uint32_t>(at.begin.column)};
+  }
+  // Records that the node (or key) whose region is `copy` came from the one at `original`.
+  void remember(const toml::source_region& copy, const toml::source_region& original) {
+    remap_[&copy] = original;
   }
   void error(SourcePos at, std::string message);
   void error(const toml::source_region& at, std::string message) {
@@ -58,6 +67,7 @@ class ParseContext {
   std::string path_;
   std::string dir_;
   std::vector<Diagnostic> errors_;
+  std::unordered_map<const toml::source_region*, toml::source_region> remap_;
 };
 
 // Identifier forms Spin enforces.
