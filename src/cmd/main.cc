@@ -15,6 +15,7 @@
 #include <iterator>
 #include <set>
 
+#include "cmd/doctor_command.h"
 #include "cmd/new_command.h"
 #include "cmd/registry_command.h"
 #include "cmd/up_command.h"
@@ -437,6 +438,8 @@ int main(int argc, char** argv) {
   addUpCommands(app, up_commands);
   NewCommands new_commands;  // `tern new`, `tern templates list` (cmd/new_command.h)
   addNewCommands(app, new_commands);
+  DoctorCommand doctor;  // `tern doctor` (cmd/doctor_command.h)
+  addDoctorCommand(app, doctor);
   RegistryCommands registry_commands;  // `tern registry`, `sign`, `verify`, `policy` (cmd/registry_command.h)
   addRegistryCommands(app, registry_commands);
 
@@ -457,6 +460,7 @@ int main(int argc, char** argv) {
   if (auto rc = runUpCommands(up_commands)) return *rc;
   if (auto rc = runNewCommands(new_commands)) return *rc;
   if (auto rc = runRegistryCommands(registry_commands)) return *rc;
+  if (auto rc = runDoctorCommand(doctor)) return *rc;
   if (compile->parsed()) return runCompile(common, path);
   return runModule(common, run_opts, path, run_args);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""`tern --version` / `-V`, `tern up --temp DIR`, `tern up -f X.wasm` and `tern serve` misuse,
-against the real binary.
+"""`tern --version` / `-V`, `tern up --temp DIR`, `tern up -f X.wasm`, `tern serve` misuse and
+`tern doctor`, against the real binary.
 
 --version must print `tern <project version> (<commit>)`, the commit one the source tree has (or
 "unknown" outside git). --temp: the staged `files` live in a tern-files-* folder under DIR while
@@ -90,6 +90,32 @@ def serve_misuse(args, tmp):
     print("PASS tern serve misuse")
 
 
+def doctor(args, tmp):
+    p = subprocess.run([args.tern, "doctor", "http-c"], capture_output=True, text=True, timeout=60,
+                       cwd=tmp)
+    check(p.returncode == 0 and p.stdout.startswith("http-c:    ok (clang-14"),
+          f"doctor http-c: {p.returncode} {p.stdout}{p.stderr}")
+    env = dict(os.environ, PATH="/nonexistent")
+    p = subprocess.run([args.tern, "doctor", "http-c", "http-js"], capture_output=True, text=True,
+                       timeout=60, cwd=tmp, env=env)
+    check(p.returncode == 1 and "missing clang-14, wasm-ld-14" in p.stdout and
+          "apt-get install clang-14 lld-14" in p.stdout and "http-js:   missing node, npm" in p.stdout,
+          f"doctor with no PATH: {p.stdout}")
+    app = os.path.join(tmp, "doctor-app")
+    os.makedirs(app)
+    with open(os.path.join(app, "spin.toml"), "w") as f:
+        f.write('spin_manifest_version = 2\n[application]\nname = "d"\n[[trigger.http]]\n'
+                'route = "/"\ncomponent = "d"\n[component.d]\nsource = "d.wasm"\n'
+                '[component.d.build]\ncommand = "true"\n')
+    p = subprocess.run([args.tern, "doctor", "http-c", "-f", app], capture_output=True, text=True,
+                       timeout=60)
+    check(p.returncode == 1 and "d.wasm does not exist yet (run `tern build`)" in p.stdout,
+          f"doctor on an unbuilt app: {p.stdout}")
+    p = subprocess.run([args.tern, "doctor", "nope"], capture_output=True, text=True, timeout=60)
+    check(p.returncode == 1 and "unknown template 'nope'" in p.stderr, f"doctor nope: {p.stderr}")
+    print("PASS tern doctor")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tern", required=True)
@@ -102,6 +128,7 @@ def main():
         temp_dir(args, tmp)
         up_wasm(args, tmp)
         serve_misuse(args, tmp)
+        doctor(args, tmp)
     return 0
 
 
