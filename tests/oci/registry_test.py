@@ -110,6 +110,18 @@ def test_round_trip(a, tern, wasm_dir, tmp):
     cfg = skopeo_raw(ref, config=True)
     check(cfg["architecture"] == "wasm" and cfg["os"] == "wasip1", f"config: {cfg}")
     print(f"ok: pushed {ref} {digest}; skopeo sees {len(types)} layers of Spin's media types")
+    # skopeo copies the artifact (to a folder, and to another repository) and tern runs the copy.
+    out_dir = os.path.join(tmp, "skopeo-dir")
+    run(["skopeo", "copy", "--src-tls-verify=false", f"docker://{ref}", f"dir:{out_dir}"])
+    for l in raw["layers"]:
+        check(os.path.exists(os.path.join(out_dir, l["digest"].split(":")[1])),
+              f"skopeo copy lacks layer {l['digest']}")
+    copied = f"{a.host}/apps/copied:v1"
+    run(["skopeo", "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+         f"docker://{ref}", f"docker://{copied}"])
+    p = run([tern, "registry", "pull", "-k", copied, "--cache-dir", os.path.join(tmp, "c-copy")])
+    check(digest in p.stdout, f"skopeo's copy has another digest: {p.stdout}")
+    print("ok: skopeo copy reads the artifact; tern pulls skopeo's copy (same digest)")
     pulled = run([tern, "registry", "pull", "-k", ref, "--cache-dir", os.path.join(tmp, "c1"),
                   "--output", os.path.join(tmp, "pulled")]).stdout
     check("layers fetched" in pulled and os.path.exists(os.path.join(tmp, "pulled", "spin.toml")),
