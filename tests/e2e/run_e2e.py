@@ -3,7 +3,7 @@
 
 A case folder holds a spin.toml and either
   exchange.http     the expected raw HTTP exchange (format below), with optional
-  args              extra `tern up` flags (one line), and
+  args              extra `tern up` flags (one line; also for expect_error.txt cases), and
   expect_log.txt    lines (with {*} wildcards) that must appear in tern's stderr; or
   expect_error.txt  for a manifest that must not load: tern exits 1, prints every listed line
                     (with {*} wildcards) on stderr, and never listens.
@@ -24,6 +24,7 @@ exchange.http: blocks introduced by marker lines.
   === closed              the server must have closed the connection
   === refused             a new connection must be refused (after a graceful shutdown)
   === exit N              tern must exit with status N (within 10 s)
+  === sleep SECONDS       wait that long (e.g. past an idle-instance timeout)
   >>> [pipeline] [chunked] [sigterm-after=SECONDS]
       a raw request: header lines (CRLF added), a blank line, then the body. The block's final
       newline is not part of it. Content-Length is added when the body is not empty and neither
@@ -243,9 +244,38 @@ class Tern:
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
+                self.hang_report = where_stuck(self.proc.pid)
                 self.proc.kill()
                 self.proc.wait()
         return self.proc.returncode
+
+
+def where_stuck(pid):
+    """What a tern that outlived SIGTERM was doing: each thread's state and kernel wait channel,
+    the pending and blocked signals, and (when gdb is installed) every thread's stack."""
+    lines = [f"--- tern (pid {pid}) did not exit 15 s after SIGTERM ---"]
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            lines += [l.rstrip() for l in f if l.startswith(("State", "SigPnd", "ShdPnd", "SigBlk", "SigCgt"))]
+        for tid in sorted(os.listdir(f"/proc/{pid}/task"), key=int):
+            def item(name):
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/{name}") as f:
+                        return f.read().strip()
+                except OSError:
+                    return "?"
+            state = item("stat").rsplit(")", 1)[-1].split()[0] if item("stat") != "?" else "?"
+            lines.append(f"thread {tid} {item('comm')}: state {state}, wchan {item('wchan')}")
+    except OSError as e:
+        lines.append(f"(cannot read /proc/{pid}: {e})")
+    if shutil.which("gdb"):
+        try:
+            out = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "thread apply all bt"],
+                                 capture_output=True, text=True, timeout=120)
+            lines.append(out.stdout[-20000:])
+        except (subprocess.TimeoutExpired, OSError) as e:
+            lines.append(f"(gdb: {e})")
+    return "\n".join(lines)
 
 
 def run_exchange(tern, steps):
@@ -274,6 +304,8 @@ def run_exchange(tern, steps):
                     raise CaseFailure("tern did not exit after SIGTERM")
                 if rc != int(opts[1]):
                     raise CaseFailure(f"tern exited with {rc}, expected {opts[1]}")
+            elif what == "sleep":
+                time.sleep(float(opts[1]))
             else:
                 raise CaseFailure(f"unknown === step {opts}")
         elif kind == "send":
@@ -447,14 +479,14 @@ def run_case(case_dir, args, tmp):
             run_exchange(tern, parse_exchange(exchange))
         except (CaseFailure, OSError) as e:
             tern.stop()
-            raise CaseFailure(f"{e}\n--- tern stderr ---\n{tern.stderr()}")
+            raise CaseFailure(f"{e}\n--- tern stderr ---\n{tern.stderr()}{getattr(tern, 'hang_report', '')}")
         rc = tern.stop()
     except BaseException:
         upstreams.stop()
         raise
     upstreams.check_and_stop()
     if rc != 0:
-        raise CaseFailure(f"tern exited with {rc} after SIGTERM\n{tern.stderr()}")
+        raise CaseFailure(f"tern exited with {rc} after SIGTERM\n{tern.stderr()}{getattr(tern, 'hang_report', '')}")
     log_file = os.path.join(folder, "expect_log.txt")
     if os.path.exists(log_file):
         log = tern.stderr().splitlines()
