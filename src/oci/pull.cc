@@ -65,24 +65,29 @@ Result<void> writeAtomically(const std::string& path, std::string_view bytes) {
   return {};
 }
 
-// The blob, from the cache when there (re-checked: a cache file is only trusted for its digest)
-// or from the registry.
-Result<std::string> fetchBlob(RegistryClient& client, const std::string& cache,
-                              const Descriptor& d, PulledApp& out) {
+// Downloads the blob unless the cache has it (re-hashed: a cache file is only trusted for its
+// digest). `bytes`, when given, receives the content.
+Result<void> ensureBlob(RegistryClient& client, const std::string& cache, const Descriptor& d,
+                        PulledApp& out, std::string* content = nullptr) {
   std::string path = blobPath(cache, d.digest);
-  if (auto cached = readFile(path); cached && sign::sha256Digest(*cached) == d.digest) {
+  if (auto cached = sign::sha256File(path); cached && *cached == d.digest) {
     ++out.layers_cached;
-    return cached;
+    if (!content) return {};
+    auto bytes = readFile(path);
+    if (!bytes) return fail(bytes.error());
+    *content = std::move(*bytes);
+    return {};
   }
   auto bytes = client.getBlob(d.digest, d.size);
-  if (!bytes) return bytes;
+  if (!bytes) return fail(bytes.error());
   if (bytes->size() != d.size) {
     return fail(ErrorCode::kArtifact, "blob ", d.digest, " has ", std::to_string(bytes->size()),
                 " bytes, the manifest says ", std::to_string(d.size));
   }
   ++out.layers_fetched;
   TERN_TRY(writeAtomically(path, *bytes));
-  return bytes;
+  if (content) *content = std::move(*bytes);
+  return {};
 }
 
 // Hard-links the cached blob to `to` (copies across file systems).
@@ -107,8 +112,7 @@ Result<void> layOut(RegistryClient& client, const std::string& cache, const Imag
   auto fetchPlaced = [&](const std::string& digest, const std::string& to) -> Result<void> {
     const Descriptor* d = descriptorOf(digest);
     if (!d) return fail(ErrorCode::kArtifact, "locked app names ", digest, ", not a layer");
-    auto bytes = fetchBlob(client, cache, *d, out);
-    if (!bytes) return fail(bytes.error());
+    TERN_TRY(ensureBlob(client, cache, *d, out));
     return place(blobPath(cache, digest), to);
   };
   for (const auto& [id, digest] : plan.sources) {
@@ -218,9 +222,9 @@ Result<PulledApp> pullApp(RegistryClient& client, const PullOptions& options) {
                   ") are not supported yet; push with one layer per file");
     }
   }
-  auto locked_bytes = fetchBlob(client, options.cache_dir, *locked, out);
-  if (!locked_bytes) return fail(locked_bytes.error());
-  auto plan = planLockedApp(*locked_bytes);
+  std::string locked_bytes;
+  TERN_TRY(ensureBlob(client, options.cache_dir, *locked, out, &locked_bytes));
+  auto plan = planLockedApp(locked_bytes);
   if (!plan) return fail(plan.error());
   TERN_TRY(layOutAtomically(client, options.cache_dir, *im, *plan, out.dir, out));
   return out;

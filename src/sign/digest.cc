@@ -4,13 +4,15 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <fstream>
+#include <memory>
+#include <vector>
 
 namespace tern::sign {
 
-std::string sha256Digest(std::string_view bytes) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md.data(), &len, EVP_sha256(), nullptr);
+namespace {
+
+std::string hexDigest(const unsigned char* md, unsigned int len) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "sha256:";
   for (unsigned int i = 0; i < len; ++i) {
@@ -18,6 +20,34 @@ std::string sha256Digest(std::string_view bytes) {
     out += kHex[md[i] & 15];
   }
   return out;
+}
+
+}  // namespace
+
+std::string sha256Digest(std::string_view bytes) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md.data(), &len, EVP_sha256(), nullptr);
+  return hexDigest(md.data(), len);
+}
+
+Result<std::string> sha256File(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::kIo, "cannot read ", path);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    return fail(ErrorCode::kIo, "cannot hash ", path);
+  }
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(in.gcount()));
+  }
+  if (in.bad()) return fail(ErrorCode::kIo, "cannot read ", path);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md.data(), &len);
+  return hexDigest(md.data(), len);
 }
 
 bool isSha256Digest(std::string_view d) {

@@ -12,6 +12,9 @@ namespace tern::sign {
 // "sha256:" followed by the lowercase hex SHA-256 of `bytes`.
 std::string sha256Digest(std::string_view bytes);
 
+// The digest of a file's bytes, read in chunks. Errors: kIo.
+Result<std::string> sha256File(const std::string& path);
+
 // True for "sha256:" + 64 lowercase hex digits (the only algorithm Tern accepts).
 bool isSha256Digest(std::string_view digest);
 

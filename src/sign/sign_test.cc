@@ -36,6 +36,19 @@ TEST(Digest, Sha256AndValidation) {
   EXPECT_EQ(bad.error().code, ErrorCode::kDigestMismatch);
 }
 
+TEST(Digest, FileDigestEqualsBytesDigest) {
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("tern-digest-" + std::to_string(::getpid()))).string();
+  std::string bytes(3u << 20, 'x');
+  bytes[12345] = 'y';
+  std::ofstream(path, std::ios::binary) << bytes;
+  auto d = sha256File(path);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(*d, sha256Digest(bytes));
+  std::filesystem::remove(path);
+  EXPECT_FALSE(sha256File(path));
+}
+
 TEST(Digest, Base64RoundTrip) {
   for (const std::string& s :
        std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
