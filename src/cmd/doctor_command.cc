@@ -36,11 +36,11 @@ const std::vector<TemplateNeeds>& templateNeeds() {
         {"wasm-ld-14", K::kCommand, "wasm-ld-14", "lld-14"},
         {"wasi-libc", K::kPath, "/usr/include/wasm32-wasi/stdio.h", "wasi-libc"},
         {"compiler-rt wasm32", K::kClangRtWasm, "", "libclang-rt-14-dev-wasm32"}}},
-      {"http-js",
-       {{"node", K::kCommand, "node", "nodejs"}, {"npm", K::kCommand, "npm", "npm"}}},
+      {"http-js", {{"node", K::kCommand, "node", "nodejs"}, {"npm", K::kCommand, "npm", "npm"}}},
       {"http-rust",
        {{"rustc", K::kPath, "/usr/bin/rustc", "rustc"},
-        {"wasm32-wasi std", K::kPath, "/usr/lib/rustlib/wasm32-wasi/lib", "libstd-rust-dev-wasm32"}}},
+        {"wasm32-wasi std", K::kPath, "/usr/lib/rustlib/wasm32-wasi/lib",
+         "libstd-rust-dev-wasm32"}}},
   };
   return kNeeds;
 }
@@ -67,9 +67,12 @@ bool clangRtWasm() {
 bool satisfied(const Requirement& r) {
   std::error_code ec;
   switch (r.kind) {
-    case Requirement::Kind::kCommand: return onPath(r.name);
-    case Requirement::Kind::kPath: return fs::exists(r.name, ec);
-    case Requirement::Kind::kClangRtWasm: return clangRtWasm();
+    case Requirement::Kind::kCommand:
+      return onPath(r.name);
+    case Requirement::Kind::kPath:
+      return fs::exists(r.name, ec);
+    case Requirement::Kind::kClangRtWasm:
+      return clangRtWasm();
   }
   return false;
 }

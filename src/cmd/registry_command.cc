@@ -78,11 +78,11 @@ int runPull(const RegistryOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
   auto pulled = oci::pullApp(client, pullOptions(o.cache_dir, o.output));
   if (!pulled) return report(pulled.error());
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                  .count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   std::printf("Pulled %s@%s to %s (%zu layers fetched, %zu cached%s, %.1f ms)\n",
-              ref->repositoryName().c_str(), pulled->manifest_digest.c_str(),
-              pulled->dir.c_str(), pulled->layers_fetched, pulled->layers_cached,
+              ref->repositoryName().c_str(), pulled->manifest_digest.c_str(), pulled->dir.c_str(),
+              pulled->layers_fetched, pulled->layers_cached,
               pulled->reused ? ", folder reused" : "", ms);
   return 0;
 }
@@ -123,9 +123,8 @@ int runSign(const RegistryOptions& o) {
   if (!m) return report(m.error());
   auto sig = oci::signImage(client, m->digest, *key);
   if (!sig) return report(sig.error());
-  std::printf("Signed %s@%s (signature %s:%s)\n", ref->repositoryName().c_str(),
-              m->digest.c_str(), ref->repositoryName().c_str(),
-              oci::signatureTag(m->digest).c_str());
+  std::printf("Signed %s@%s (signature %s:%s)\n", ref->repositoryName().c_str(), m->digest.c_str(),
+              ref->repositoryName().c_str(), oci::signatureTag(m->digest).c_str());
   return 0;
 }
 
@@ -250,8 +249,8 @@ void applyPolicyLimits(const sign::PolicyLimits& limits, manifest::Manifest& m) 
     if (limits.request_timeout) {
       auto own = c.limits.request_timeout;
       bool unbounded = !own || own->count() == 0;
-      c.limits.request_timeout = unbounded ? *limits.request_timeout
-                                           : std::min(*own, *limits.request_timeout);
+      c.limits.request_timeout =
+          unbounded ? *limits.request_timeout : std::min(*own, *limits.request_timeout);
     }
   }
 }

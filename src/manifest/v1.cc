@@ -3,9 +3,9 @@
 // for the app, a `[[component]]` array whose `[component.trigger]` tables become
 // `[[trigger.<type>]]` entries with id "trigger-<component>", component `config` becoming
 // component `variables`. The v2 parser then checks the result, with the v1 file's positions.
-#include <cctype>
-
 #include "manifest/v1.h"
+
+#include <cctype>
 
 namespace tern::manifest::detail {
 namespace {
@@ -44,7 +44,8 @@ void upgradeComponent(ParseContext& ctx, const toml::table& c, toml::table& comp
     out.insert(k == "config" ? std::string("variables") : std::string(k.str()), v);
   }
   if (!trigger) {
-    if (!c.get("trigger")) ctx.error(c.source(), "component `" + *id + "` has no [component.trigger]");
+    if (!c.get("trigger"))
+      ctx.error(c.source(), "component `" + *id + "` has no [component.trigger]");
     return;
   }
   toml::table t = *trigger;
@@ -124,8 +125,9 @@ bool isV1Manifest(const toml::table& root) {
 }
 
 toml::table upgradeV1(ParseContext& ctx, const toml::table& v1) {
-  ctx.checkKeys(v1, {"spin_version", "spin_manifest_version", "name", "version", "description",
-                     "authors", "trigger", "variables", "component"},
+  ctx.checkKeys(v1,
+                {"spin_version", "spin_manifest_version", "name", "version", "description",
+                 "authors", "trigger", "variables", "component"},
                 "the (version 1) manifest");
   toml::table root{{"spin_manifest_version", 2}};
   toml::table app;
@@ -144,7 +146,8 @@ toml::table upgradeV1(ParseContext& ctx, const toml::table& v1) {
     }
     app.insert("trigger", toml::table{{type, std::move(global)}});
   } else if (!v1.get("trigger")) {
-    ctx.error(SourcePos{1, 1}, "missing required key `trigger` (e.g. trigger = { type = \"http\" })");
+    ctx.error(SourcePos{1, 1},
+              "missing required key `trigger` (e.g. trigger = { type = \"http\" })");
   }
   root.insert("application", std::move(app));
   if (const toml::node* vars = v1.get("variables")) root.insert("variables", *vars);

@@ -205,8 +205,8 @@ toml::table ternLimits(const json& t) {
     return static_cast<int64_t>(std::min<uint64_t>(t[key].get<uint64_t>(), INT64_MAX));
   };
   if (auto v = num("request_timeout_ms")) out.insert("request_timeout", std::to_string(*v) + "ms");
-  for (const char* key : {"max_instance_memory", "max_output", "max_request_body",
-                          "max_concurrent"}) {
+  for (const char* key :
+       {"max_instance_memory", "max_output", "max_request_body", "max_concurrent"}) {
     if (auto v = num(key)) out.insert(key, *v);
   }
   return out;

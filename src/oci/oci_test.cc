@@ -89,9 +89,7 @@ TEST(LockedApp, SpinLockedAppBecomesAManifest) {
        {{{"id", "trigger-hello"},
          {"trigger_type", "http"},
          {"trigger_config",
-          {{"route", "/hello/..."},
-           {"component", "hello"},
-           {"executor", {{"type", "wagi"}}}}}}}},
+          {{"route", "/hello/..."}, {"component", "hello"}, {"executor", {{"type", "wagi"}}}}}}}},
       {"components",
        {{{"id", "hello"},
          {"metadata", {{"allowed_outbound_hosts", {"https://example.com"}}}},
@@ -119,11 +117,11 @@ TEST(LockedApp, SpinLockedAppBecomesAManifest) {
 
 TEST(LockedApp, RefusesWhatTernCannotRunSafely) {
   std::string wasm = sign::sha256Digest("wasm");
-  json base = {{"spin_lock_version", 0},
-               {"triggers", json::array()},
-               {"components",
-                {{{"id", "c"}, {"source", {{"content_type", "application/wasm"},
-                                          {"digest", wasm}}}}}}};
+  json base = {
+      {"spin_lock_version", 0},
+      {"triggers", json::array()},
+      {"components",
+       {{{"id", "c"}, {"source", {{"content_type", "application/wasm"}, {"digest", wasm}}}}}}};
   ASSERT_TRUE(planLockedApp(base.dump()));
   auto with = [&](auto edit) {
     json j = base;
@@ -134,8 +132,8 @@ TEST(LockedApp, RefusesWhatTernCannotRunSafely) {
   EXPECT_FALSE(with([](json& j) { j["must_understand"] = {"time_travel"}; }));
   EXPECT_FALSE(with([](json& j) { j["components"][0]["id"] = "../x"; }));
   EXPECT_FALSE(with([](json& j) {
-    j["components"][0]["files"] = {{{"digest", j["components"][0]["source"]["digest"]},
-                                    {"path", "a/../../etc/passwd"}}};
+    j["components"][0]["files"] = {
+        {{"digest", j["components"][0]["source"]["digest"]}, {"path", "a/../../etc/passwd"}}};
   }));
   EXPECT_FALSE(with([](json& j) { j["components"][0]["source"]["digest"] = "md5:1"; }));
   EXPECT_FALSE(with([](json& j) {
@@ -143,9 +141,8 @@ TEST(LockedApp, RefusesWhatTernCannotRunSafely) {
   }));
   EXPECT_FALSE(with([](json& j) { j["components"][0]["dependencies"] = {{"a:b/c", {}}}; }));
   EXPECT_FALSE(with([](json& j) {
-    j["components"][0]["files"] = {{{"inline", sign::base64Encode("x")},
-                                    {"digest", sign::sha256Digest("y")},
-                                    {"path", "f"}}};
+    j["components"][0]["files"] = {
+        {{"inline", sign::base64Encode("x")}, {"digest", sign::sha256Digest("y")}, {"path", "f"}}};
   }));
   EXPECT_FALSE(with([](json& j) { j["components"] = {1}; }));
   EXPECT_FALSE(planLockedApp("[]"));

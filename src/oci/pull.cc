@@ -195,8 +195,8 @@ Result<ImageManifest> parseImageManifest(std::string_view bytes) {
 
 Result<PulledApp> pullApp(RegistryClient& client, const PullOptions& options) {
   const Reference& ref = client.reference();
-  Result<Fetched> fetched = options.manifest ? Result<Fetched>(*options.manifest)
-                                             : client.getManifest(ref.manifestRef());
+  Result<Fetched> fetched =
+      options.manifest ? Result<Fetched>(*options.manifest) : client.getManifest(ref.manifestRef());
   if (!fetched) return fail(fetched.error());
   auto im = parseImageManifest(fetched->bytes);
   if (!im) return fail(im.error());

@@ -105,7 +105,7 @@ struct RegistryClient::Impl {
 };
 
 Result<HttpResponse> RegistryClient::Impl::perform(const Request& r,
-                                                    const std::string& auth) const {
+                                                   const std::string& auth) const {
   CURL* h = curl->easy_init();
   if (!h) return fail(ErrorCode::kRegistry, "cannot create an HTTP handle");
   HttpResponse resp;
@@ -166,8 +166,8 @@ Result<void> RegistryClient::Impl::answer(const HttpResponse& challenge, const R
       creds ? "Basic " + sign::base64Encode(creds->username + ":" + creds->password) : "";
   if (scheme == "basic") {
     if (!creds) {
-      return fail(ErrorCode::kRegistry, ref.registry,
-                  " needs a login: run `tern registry login ", ref.registry, "`");
+      return fail(ErrorCode::kRegistry, ref.registry, " needs a login: run `tern registry login ",
+                  ref.registry, "`");
     }
     authorization = basic;
     return {};

@@ -34,8 +34,8 @@ inline constexpr uint64_t kMaxManifestBytes = 4u << 20;
 inline constexpr uint64_t kMaxBlobBytes = 1ull << 30;
 
 struct ClientOptions {
-  bool insecure = false;  // plain HTTP (loopback test registries)
-  bool push = false;      // ask tokens for pull,push instead of pull
+  bool insecure = false;                   // plain HTTP (loopback test registries)
+  bool push = false;                       // ask tokens for pull,push instead of pull
   std::optional<Credentials> credentials;  // default: the stored login for the registry
 };
 

@@ -59,13 +59,12 @@ Result<std::string> signImage(RegistryClient& client, const std::string& manifes
   std::string config = signatureConfig(layers);
   std::string config_digest = sign::sha256Digest(config);
   TERN_TRY(client.pushBlob(config, config_digest));
-  json manifest = {{"schemaVersion", 2},
-                   {"mediaType", kOciManifestMediaType},
-                   {"config",
-                    {{"mediaType", kOciConfigMediaType},
-                     {"digest", config_digest},
-                     {"size", config.size()}}},
-                   {"layers", layers}};
+  json manifest = {
+      {"schemaVersion", 2},
+      {"mediaType", kOciManifestMediaType},
+      {"config",
+       {{"mediaType", kOciConfigMediaType}, {"digest", config_digest}, {"size", config.size()}}},
+      {"layers", layers}};
   return client.pushManifest(tag, kOciManifestMediaType, manifest.dump());
 }
 

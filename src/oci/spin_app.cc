@@ -80,9 +80,8 @@ json lockedTrigger(const manifest::HttpTrigger& t, size_t index) {
   }
   if (!t.component.empty()) config["component"] = t.component;
   if (t.executor.kind == manifest::ExecutorKind::kWagi) {
-    config["executor"] = {{"type", "wagi"},
-                          {"argv", t.executor.argv},
-                          {"entrypoint", t.executor.entrypoint}};
+    config["executor"] = {
+        {"type", "wagi"}, {"argv", t.executor.argv}, {"entrypoint", t.executor.entrypoint}};
   }
   if (t.static_response) {
     json headers = json::object();
@@ -217,8 +216,8 @@ Result<PackagedApp> packageApp(const manifest::Manifest& m) {
                  {"config", {{"Labels", {{"com.fermyon.spin.lockedAppDigest", locked_digest}}}}},
                  {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}};
   std::string config_bytes = config.dump();
-  app.config = Blob{std::string(kOciConfigMediaType), sign::sha256Digest(config_bytes),
-                    config_bytes};
+  app.config =
+      Blob{std::string(kOciConfigMediaType), sign::sha256Digest(config_bytes), config_bytes};
   json manifest = {{"schemaVersion", 2},
                    {"mediaType", kOciManifestMediaType},
                    {"config", descriptor(app.config)},

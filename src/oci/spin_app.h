@@ -20,8 +20,10 @@
 
 namespace tern::oci {
 
-inline constexpr std::string_view kWasmLayerMediaType = "application/vnd.wasm.content.layer.v1+wasm";
-inline constexpr std::string_view kDataLayerMediaType = "application/vnd.wasm.content.layer.v1+data";
+inline constexpr std::string_view kWasmLayerMediaType =
+    "application/vnd.wasm.content.layer.v1+wasm";
+inline constexpr std::string_view kDataLayerMediaType =
+    "application/vnd.wasm.content.layer.v1+data";
 inline constexpr std::string_view kArchiveLayerMediaType =
     "application/vnd.wasm.content.bundle.v1.tar+gzip";
 inline constexpr std::string_view kLockedAppMediaType =

@@ -20,8 +20,8 @@ Result<Requirement> fromPolicy(const Reference& ref, const TrustOptions& options
   const sign::PolicyRule* rule = policy->match(ref.repositoryName());
   if (!rule) {
     if (!policy->allow_unmatched) {
-      return fail(ErrorCode::kPolicy, ref.str(), ": no rule of ", options.policy_path,
-                  " matches ", ref.repositoryName(), " (unmatched = \"refuse\")");
+      return fail(ErrorCode::kPolicy, ref.str(), ": no rule of ", options.policy_path, " matches ",
+                  ref.repositoryName(), " (unmatched = \"refuse\")");
     }
     d.why.push_back("policy: no rule matches " + ref.repositoryName() + "; unmatched = \"allow\"");
     return req;
@@ -60,15 +60,15 @@ Result<TrustDecision> decideTrust(RegistryClient& client, const TrustOptions& op
   }
   auto v = verifyImage(client, d.manifest.digest, req->keys);
   if (!v) {
-    bool unsigned_ok = !req->required && v.error().message.find(" is not signed ") !=
-                                             std::string::npos;
+    bool unsigned_ok =
+        !req->required && v.error().message.find(" is not signed ") != std::string::npos;
     if (!unsigned_ok) return fail(v.error());
     d.why.push_back("signature: none, and the policy rule has required = false");
     return d;
   }
   d.verified = true;
-  d.why.push_back("signature: verified with " + v->key + " (payload names " +
-                  v->docker_reference + ")");
+  d.why.push_back("signature: verified with " + v->key + " (payload names " + v->docker_reference +
+                  ")");
   return d;
 }
 

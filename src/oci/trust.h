@@ -18,10 +18,10 @@ struct TrustOptions {
 };
 
 struct TrustDecision {
-  Fetched manifest;               // the manifest the decision is about (pull exactly this)
-  std::vector<std::string> why;   // one line per step, for `tern policy check` and logs
-  sign::PolicyLimits limits;      // caps from the matching policy rule
-  bool verified = false;          // a signature was checked
+  Fetched manifest;              // the manifest the decision is about (pull exactly this)
+  std::vector<std::string> why;  // one line per step, for `tern policy check` and logs
+  sign::PolicyLimits limits;     // caps from the matching policy rule
+  bool verified = false;         // a signature was checked
 };
 
 // Fetches the manifest and decides. Errors: kSignature / kPolicy with one line saying why the

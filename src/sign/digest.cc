@@ -95,8 +95,10 @@ std::optional<std::string> base64Decode(std::string_view text) {
                           static_cast<int>(text.size()));
   if (n < 0) return std::nullopt;
   size_t pad = 0;
-  if (text.ends_with("==")) pad = 2;
-  else if (text.ends_with("=")) pad = 1;
+  if (text.ends_with("=="))
+    pad = 2;
+  else if (text.ends_with("="))
+    pad = 1;
   out.resize(static_cast<size_t>(n) - pad);
   return out;
 }

@@ -50,8 +50,7 @@ Result<void> checkP256(EVP_PKEY* key, std::string_view name) {
   }
   char group[64] = {0};
   size_t len = 0;
-  if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                      &len) ||
+  if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) ||
       std::string_view(group) != "prime256v1") {
     return fail(ErrorCode::kKey, name, ": ECDSA key on curve '", group, "', P-256 expected");
   }
@@ -94,8 +93,8 @@ Result<std::string> PrivateKey::sign(std::string_view bytes) const {
   MdCtxPtr ctx(EVP_MD_CTX_new());
   size_t len = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len,
-                     reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()) != 1) {
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(bytes.data()),
+                     bytes.size()) != 1) {
     return fail(ErrorCode::kSignature, "cannot sign: ", opensslError());
   }
   std::string sig(len, '\0');

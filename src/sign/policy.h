@@ -26,12 +26,12 @@
 namespace tern::sign {
 
 struct PolicyLimits {
-  std::optional<uint64_t> max_instance_memory;                // bytes
+  std::optional<uint64_t> max_instance_memory;               // bytes
   std::optional<std::chrono::milliseconds> request_timeout;  // > 0
 };
 
 struct PolicyRule {
-  std::string image;                 // glob
+  std::string image;  // glob
   std::vector<std::string> key_paths;
   std::vector<PublicKey> keys;
   bool required = true;

@@ -1,11 +1,11 @@
 // Unit tests for digests, keys, cosign payloads and trust policies.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <vector>
-#include <unistd.h>
 
 #include "sign/digest.h"
 #include "sign/keys.h"
@@ -37,8 +37,9 @@ TEST(Digest, Sha256AndValidation) {
 }
 
 TEST(Digest, FileDigestEqualsBytesDigest) {
-  std::string path = (std::filesystem::temp_directory_path() /
-                      ("tern-digest-" + std::to_string(::getpid()))).string();
+  std::string path =
+      (std::filesystem::temp_directory_path() / ("tern-digest-" + std::to_string(::getpid())))
+          .string();
   std::string bytes(3u << 20, 'x');
   bytes[12345] = 'y';
   std::ofstream(path, std::ios::binary) << bytes;
@@ -91,9 +92,10 @@ TEST(Keys, RefusesGarbageAndEncryptedKeys) {
 TEST(SimpleSigning, PayloadRoundTripAndShape) {
   std::string d = sha256Digest("manifest");
   std::string p = makePayload({"127.0.0.1:5000/apps/hello", d});
-  EXPECT_EQ(p, "{\"critical\":{\"identity\":{\"docker-reference\":\"127.0.0.1:5000/apps/hello\"},"
-               "\"image\":{\"docker-manifest-digest\":\"" + d +
-               "\"},\"type\":\"cosign container image signature\"},\"optional\":null}");
+  EXPECT_EQ(p,
+            "{\"critical\":{\"identity\":{\"docker-reference\":\"127.0.0.1:5000/apps/hello\"},"
+            "\"image\":{\"docker-manifest-digest\":\"" +
+                d + "\"},\"type\":\"cosign container image signature\"},\"optional\":null}");
   auto back = parsePayload(p);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->manifest_digest, d);
@@ -106,8 +108,8 @@ TEST(SimpleSigning, PayloadRoundTripAndShape) {
 class PolicyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tern-policy-test-" + std::to_string(::getpid()));
+    dir_ =
+        std::filesystem::temp_directory_path() / ("tern-policy-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
     auto key = PrivateKey::fromPem(kKeyPem, "k");
     std::ofstream(dir_ / "team.pub") << key->publicPem();
@@ -127,7 +129,8 @@ limits = { max_instance_memory = "64MiB", request_timeout = "5s" }
 [[verify]]
 image = "**"
 required = false
-)", path());
+)",
+                       path());
   ASSERT_TRUE(p) << p.error().toString();
   const PolicyRule* r = p->match("127.0.0.1:5000/team/app");
   ASSERT_NE(r, nullptr);
