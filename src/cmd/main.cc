@@ -19,6 +19,7 @@
 #include "cmd/new_command.h"
 #include "cmd/registry_command.h"
 #include "cmd/up_command.h"
+#include "cmd/watch_command.h"
 #include "cmd/version.h"
 #include "compile/wat.h"
 #include "component/component.h"
@@ -440,6 +441,8 @@ int main(int argc, char** argv) {
   addNewCommands(app, new_commands);
   DoctorCommand doctor;  // `tern doctor` (cmd/doctor_command.h)
   addDoctorCommand(app, doctor);
+  WatchCommand watch;  // `tern watch` (cmd/watch_command.h)
+  addWatchCommand(app, watch);
   RegistryCommands registry_commands;  // `tern registry`, `sign`, `verify`, `policy` (cmd/registry_command.h)
   addRegistryCommands(app, registry_commands);
 
@@ -461,6 +464,7 @@ int main(int argc, char** argv) {
   if (auto rc = runNewCommands(new_commands)) return *rc;
   if (auto rc = runRegistryCommands(registry_commands)) return *rc;
   if (auto rc = runDoctorCommand(doctor)) return *rc;
+  if (auto rc = runWatchCommand(watch)) return *rc;
   if (compile->parsed()) return runCompile(common, path);
   return runModule(common, run_opts, path, run_args);
 }

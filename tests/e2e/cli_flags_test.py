@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""`tern --version` / `-V`, `tern up --temp DIR`, `tern up -f X.wasm`, `tern serve` misuse and
-`tern doctor`, against the real binary.
+"""`tern --version` / `-V`, `tern up --temp DIR`, `tern up -f X.wasm`, `tern serve` misuse,
+`tern doctor` and `tern watch`, against the real binary.
 
 --version must print `tern <project version> (<commit>)`, the commit one the source tree has (or
 "unknown" outside git). --temp: the staged `files` live in a tern-files-* folder under DIR while
@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 from tern_process import check, get, start_tern
 
@@ -116,6 +117,73 @@ def doctor(args, tmp):
     print("PASS tern doctor")
 
 
+def watch(args, tmp):
+    """tern watch: build + serve; a source edit rebuilds and restarts; a broken build keeps the
+    running app; SIGTERM stops watch and its server."""
+    import queue
+    import threading
+    app = os.path.join(tmp, "watched")
+    p = subprocess.run([args.tern, "new", "http-c", "watched", "-o", app], capture_output=True,
+                       text=True, timeout=60)
+    check(p.returncode == 0, f"tern new: {p.stderr}")
+    cache = os.path.join(tmp, "watch-cache")
+    w = subprocess.Popen([args.tern, "watch", "-f", app, "--poll-ms", "200", "--listen",
+                          "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=dict(os.environ, TERN_CACHE_DIR=cache))
+    lines = queue.Queue()
+    errors = []
+    threading.Thread(target=lambda: [lines.put(l) for l in w.stdout], daemon=True).start()
+    threading.Thread(target=lambda: [errors.append(l) for l in w.stderr], daemon=True).start()
+
+    def serving(timeout=120):
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            m = re.match(r"Serving http://127\.0\.0\.1:(\d+)", line)
+            if m:
+                return int(m.group(1))
+        raise SystemExit(f"FAIL: tern watch did not (re)start serving: {''.join(errors)}")
+
+    try:
+        port = serving()
+        status, body = get(port, "/")
+        check(status == 200 and "Hello from watched (C)" in body, f"first app: {status} {body}")
+        src = os.path.join(app, "main.c")
+        with open(src) as f:
+            text = f.read()
+        with open(src, "w") as f:
+            f.write(text.replace("Hello from", "Rebuilt from"))
+        port = serving()
+        status, body = get(port, "/")
+        check(status == 200 and "Rebuilt from watched (C)" in body, f"after edit: {status} {body}")
+        with open(src, "w") as f:
+            f.write("this is not C\n")
+        end = time.time() + 60
+        while time.time() < end and not any("build failed" in e for e in errors):
+            time.sleep(0.2)
+        check(any("build failed; keeping the running app" in e for e in errors),
+              f"no build failure reported: {''.join(errors)}")
+        status, body = get(port, "/")
+        check(status == 200 and "Rebuilt from" in body, "the running app died with the build")
+    finally:
+        w.send_signal(signal.SIGTERM)
+        try:
+            rc = w.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            w.kill()
+            raise SystemExit("FAIL: tern watch did not stop after SIGTERM")
+    check(rc == 0, f"tern watch exited {rc}")
+    try:
+        get(port, "/", timeout=2)
+        raise SystemExit("FAIL: the watched server outlived tern watch")
+    except OSError:
+        pass
+    print("PASS tern watch")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tern", required=True)
@@ -129,6 +197,7 @@ def main():
         up_wasm(args, tmp)
         serve_misuse(args, tmp)
         doctor(args, tmp)
+        watch(args, tmp)
     return 0
 
 
