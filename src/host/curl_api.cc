@@ -3,6 +3,7 @@
 
 #include <dlfcn.h>
 
+#include <cctype>
 #include <mutex>
 
 namespace tern::host {
@@ -57,6 +58,19 @@ const CurlApi* curlApi(const char** error) {
   static const Loaded loaded = load();  // thread-safe once (C++11 statics)
   if (!loaded.ok && error) *error = loaded.error;
   return loaded.ok ? &loaded.api : nullptr;
+}
+
+std::optional<std::pair<std::string, std::string>> splitHeaderLine(std::string_view line) {
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos || line.starts_with("HTTP/")) return std::nullopt;
+  std::string name(line.substr(0, colon));
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    value.remove_suffix(1);
+  }
+  return std::pair{std::move(name), std::string(value)};
 }
 
 }  // namespace tern::host

@@ -4,6 +4,11 @@
 
 #include <curl/curl.h>
 
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
 namespace tern::host {
 
 // The libcurl functions outbound_http.cc uses; types from <curl/curl.h>, no link dependency.
@@ -23,6 +28,10 @@ struct CurlApi {
   decltype(&curl_url_cleanup) url_cleanup;
   decltype(&curl_free) free;
 };
+
+// One header line as libcurl's CURLOPT_HEADERFUNCTION hands it over: the name lowercased and the
+// value without surrounding whitespace; nullopt for a status line, the blank line or a fold.
+std::optional<std::pair<std::string, std::string>> splitHeaderLine(std::string_view line);
 
 // The loaded API (libcurl.so.4, globally initialised once), or null when it cannot be loaded
 // (`error`, if given, says why). Thread-safe; the library stays loaded for the process.

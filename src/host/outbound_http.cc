@@ -95,16 +95,8 @@ size_t onHeader(char* data, size_t size, size_t n, void* user) {
     t->headers_too_large = true;
     return 0;
   }
-  size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return line.size();  // the blank line, or obs-fold
-  std::string name(line.substr(0, colon));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-    value.remove_suffix(1);
-  }
-  t->response.headers.emplace_back(std::move(name), std::string(value));
+  // The blank line, or obs-fold, gives nothing.
+  if (auto h = splitHeaderLine(line)) t->response.headers.push_back(std::move(*h));
   return line.size();
 }
 

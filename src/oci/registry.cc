@@ -38,16 +38,7 @@ size_t onHeader(char* data, size_t size, size_t n, void* user) {
   auto* resp = static_cast<HttpResponse*>(user);
   std::string_view line(data, size * n);
   if (line.starts_with("HTTP/")) resp->headers.clear();  // a redirect's or 100's headers
-  size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return size * n;
-  std::string name(line.substr(0, colon));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-    value.remove_suffix(1);
-  }
-  resp->headers[name] = std::string(value);
+  if (auto h = host::splitHeaderLine(line)) resp->headers[h->first] = std::move(h->second);
   return size * n;
 }
 
